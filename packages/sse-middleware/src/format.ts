@@ -1,0 +1,156 @@
+/**
+ * The wire format of Server-Sent Events (WHATWG HTML, "Server-sent events"),
+ * as pure functions: values in, the exact text to put on the wire out.
+ * Nothing here knows about sockets, Express or channels.
+ *
+ * Every field is written as `name: value\n` with exactly one space, which is
+ * the one space a parser strips, so a value's own leading space survives.
+ * Lines end in LF only. An event ends with a blank line.
+ */
+
+/** The optional fields of one event. */
+export interface EventFields {
+  /** The event type; the client dispatches it under this name instead of `message`. */
+  event?: string | undefined;
+  /** The event id, echoed back by a reconnecting client as `Last-Event-ID`. */
+  id?: string | undefined;
+  /** The client's reconnection delay, in milliseconds. */
+  retry?: number | undefined;
+}
+
+// A parser ends a line at CRLF, a lone CR or a lone LF. Any of them inside a
+// value would end the field early and let the rest read as a new field.
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** Describes a value for an error message without dumping a whole payload. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "symbol" || typeof value === "function") return String(value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}
+
+/**
+ * Checks an event type. It must be a non-empty string with no CR or LF: a
+ * line break would inject fields, and an empty name reads as `message`.
+ * @throws TypeError naming the value and the rule.
+ */
+export function assertEventName(event: unknown): asserts event is string {
+  if (typeof event !== "string") {
+    throw new TypeError(`SSE event name must be a string, got ${describeValue(event)}`);
+  }
+  if (event === "") {
+    throw new TypeError('SSE event name must not be empty (an empty name is dispatched as "message")');
+  }
+  if (/[\r\n]/.test(event)) {
+    throw new TypeError(`SSE event name must not contain CR or LF, got ${describeValue(event)}`);
+  }
+}
+
+/**
+ * Checks an event id. It must be a string with no CR, LF or NUL: a line
+ * break would inject fields, and a parser ignores an id containing NUL.
+ * @throws TypeError naming the value and the rule.
+ */
+export function assertEventId(id: unknown): asserts id is string {
+  if (typeof id !== "string") {
+    throw new TypeError(`SSE id must be a string, got ${describeValue(id)}`);
+  }
+  if (/[\r\n\0]/.test(id)) {
+    throw new TypeError(`SSE id must not contain CR, LF or NUL, got ${describeValue(id)}`);
+  }
+}
+
+/**
+ * Checks a reconnection delay: the spec accepts only ASCII digits, so it must
+ * be a non-negative safe integer.
+ * @throws TypeError naming the value and the rule.
+ */
+export function assertRetry(retry: unknown): asserts retry is number {
+  if (typeof retry !== "number" || !Number.isSafeInteger(retry) || retry < 0) {
+    throw new TypeError(`SSE retry must be a non-negative integer of milliseconds, got ${describeValue(retry)}`);
+  }
+}
+
+/** Checks every field that is present; see the `assert*` functions for the rules. */
+export function assertEventFields(fields: EventFields): void {
+  if (fields.event !== undefined) assertEventName(fields.event);
+  if (fields.id !== undefined) assertEventId(fields.id);
+  if (fields.retry !== undefined) assertRetry(fields.retry);
+}
+
+/**
+ * Turns a payload into the text of an event's data: strings verbatim,
+ * everything else through `JSON.stringify`.
+ * @throws TypeError when JSON cannot represent the value (undefined, a
+ * function, a symbol, a BigInt, a cycle).
+ */
+export function serializeData(data: unknown): string {
+  if (typeof data === "string") return data;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`SSE data must be a string or JSON-serialisable, got ${describeValue(data)}: ${reason}`);
+  }
+  if (json === undefined) {
+    throw new TypeError(`SSE data must be a string or JSON-serialisable, got ${describeValue(data)}`);
+  }
+  return json;
+}
+
+/** Writes `name: line\n` for each line of `text`, splitting on CRLF, CR and LF. */
+function formatLines(name: string, text: string): string {
+  // Fast path: most payloads (JSON, numbers) are one line.
+  if (text.indexOf("\n") === -1 && text.indexOf("\r") === -1) return `${name}: ${text}\n`;
+  let out = "";
+  for (const line of text.split(LINE_BREAK)) out += `${name}: ${line}\n`;
+  return out;
+}
+
+/**
+ * Formats one event. `data` is sent verbatim and split into one `data:` line
+ * per line, so `""` becomes `data: \n\n`, an empty message that still fires.
+ * Fields are validated first; nothing is returned for invalid input.
+ * @throws TypeError for an invalid event name, id or retry.
+ */
+export function formatEvent(data: string, fields: EventFields = {}): string {
+  assertEventFields(fields);
+  return formatValidatedEvent(data, fields);
+}
+
+/**
+ * {@link formatEvent} for fields that are already validated; for hot paths
+ * that validate once and format many times.
+ */
+export function formatValidatedEvent(data: string, fields: EventFields): string {
+  let out = "";
+  if (fields.id !== undefined) out += `id: ${fields.id}\n`;
+  if (fields.event !== undefined) out += `event: ${fields.event}\n`;
+  if (fields.retry !== undefined) out += `retry: ${fields.retry}\n`;
+  return `${out}${formatLines("data", data)}\n`;
+}
+
+/**
+ * Formats a comment, which clients ignore; it keeps idle connections alive
+ * through proxies. Each line of the text becomes its own `:` line, so a line
+ * break cannot turn the rest into a field.
+ */
+export function formatComment(text?: string): string {
+  if (text === undefined || text === "") return ":\n\n";
+  if (typeof text !== "string") {
+    throw new TypeError(`SSE comment must be a string, got ${describeValue(text)}`);
+  }
+  return `${formatLines("", text)}\n`;
+}
+
+/** Formats a block that only sets the client's reconnection delay. */
+export function formatRetry(retry: number): string {
+  assertRetry(retry);
+  return `retry: ${retry}\n\n`;
+}

@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { assertRetry, describeValue } from "./format.js";
+import { OpenStreams } from "./open-streams.js";
+import { SseStream, type StreamConfig } from "./stream.js";
+import type { SseMiddleware, SseOptions } from "./types.js";
+
+const DEFAULT_KEEP_ALIVE_MS = 15_000;
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+// setInterval clamps anything longer to 1 ms, with a warning.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const OPTION_NAMES = new Set(["keepAlive", "retry", "maxBufferedBytes"]);
+
+function resolveOptions(options: unknown): StreamConfig {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`sse() options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.has(key)) {
+      throw new TypeError(`sse() option ${JSON.stringify(key)} is unknown; expected keepAlive, retry or maxBufferedBytes`);
+    }
+  }
+  const { keepAlive = DEFAULT_KEEP_ALIVE_MS, retry, maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } =
+    options as SseOptions;
+  if (keepAlive !== false && (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > MAX_TIMER_MS)) {
+    throw new TypeError(
+      `sse() keepAlive must be false or an integer of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describeValue(keepAlive)}`,
+    );
+  }
+  if (retry !== undefined) assertRetry(retry);
+  if (
+    typeof maxBufferedBytes !== "number" ||
+    !(Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes === Infinity) ||
+    maxBufferedBytes < 1
+  ) {
+    throw new TypeError(
+      `sse() maxBufferedBytes must be a positive integer of bytes or Infinity, got ${describeValue(maxBufferedBytes)}`,
+    );
+  }
+  return { retry, maxBufferedBytes, openStreams: new OpenStreams<SseStream>(keepAlive) };
+}
+
+/**
+ * Creates the middleware that attaches `res.sse` to each response. Options
+ * are validated here, once; per request it only allocates the controller,
+ * and nothing is written until the handler uses it.
+ * @throws TypeError for an unknown or invalid option.
+ */
+export function sse(options: SseOptions = {}): SseMiddleware {
+  const config = resolveOptions(options);
+  return function sseMiddleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+    const target = res as ServerResponse & { sse?: unknown };
+    // With `app.use(sse())` and a route-level `sse(options)` both present,
+    // the innermost wins, unless the outer one has already started streaming.
+    if (!(target.sse instanceof SseStream) || !target.sse.started) {
+      target.sse = new SseStream(req, res, config);
+    }
+    next();
+  };
+}

@@ -1,0 +1,252 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  assertEventFields,
+  describeValue,
+  formatComment,
+  formatRetry,
+  formatValidatedEvent,
+  serializeData,
+} from "./format.js";
+import type { OpenStreams } from "./open-streams.js";
+import type { SendOptions, SseController } from "./types.js";
+
+/** What a stream needs from the `sse()` instance that made it. */
+export interface StreamConfig {
+  readonly retry: number | undefined;
+  readonly maxBufferedBytes: number;
+  readonly openStreams: OpenStreams<SseStream>;
+}
+
+const IDLE = 0;
+const OPEN = 1;
+const CLOSED = 2;
+type State = typeof IDLE | typeof OPEN | typeof CLOSED;
+
+const LAST_EVENT_ID_MAX_BYTES = 1024;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+// The stream behind a response, found from the response in the shared
+// `close` listener, so a connection costs no closure of its own.
+const streamOf = Symbol("sse-middleware.stream");
+type ResponseWithStream = ServerResponse & { [streamOf]?: SseStream };
+
+// Responses with unsent text this tick. Flushing them all from one
+// `process.nextTick` turns a burst of events into one write per connection.
+let dirty: SseStream[] = [];
+let flushScheduled = false;
+
+function flushDirty(): void {
+  flushScheduled = false;
+  const streams = dirty;
+  dirty = [];
+  for (const stream of streams) stream.flush();
+}
+
+function onResponseClose(this: ResponseWithStream): void {
+  this[streamOf]?.handleGone();
+}
+
+/**
+ * Decodes `Last-Event-ID`. Node hands header bytes over as latin1; the
+ * browser sent UTF-8. Anything too long, not UTF-8, or holding a character
+ * an id cannot hold counts as absent, so a hostile value is never echoed.
+ */
+export function decodeLastEventId(raw: string | string[] | undefined): string | undefined {
+  if (typeof raw !== "string" || raw.length > LAST_EVENT_ID_MAX_BYTES) return undefined;
+  let id: string;
+  try {
+    id = utf8.decode(Buffer.from(raw, "latin1"));
+  } catch {
+    return undefined;
+  }
+  return /[\r\n\0]/.test(id) ? undefined : id;
+}
+
+const SEND_OPTION_NAMES = new Set(["event", "id", "retry"]);
+
+function assertSendOptions(options: unknown): asserts options is SendOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`SSE send options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key in options) {
+    if (!SEND_OPTION_NAMES.has(key)) {
+      throw new TypeError(`SSE send option ${JSON.stringify(key)} is unknown; expected event, id or retry`);
+    }
+  }
+  assertEventFields(options);
+}
+
+/**
+ * One Server-Sent Events response. Nothing is written until it is first
+ * used; then headers go out at once, events are coalesced per tick, and
+ * unsent bytes are bounded.
+ */
+export class SseStream implements SseController {
+  readonly #req: IncomingMessage;
+  readonly #res: ResponseWithStream;
+  readonly #config: StreamConfig;
+  #state: State = IDLE;
+  #pending = "";
+  #abort: AbortController | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
+    this.#req = req;
+    this.#res = res;
+    this.#config = config;
+  }
+
+  /** Whether the stream has been opened (or closed): the response is ours. */
+  get started(): boolean {
+    return this.#state !== IDLE;
+  }
+
+  get closed(): boolean {
+    return this.#state === CLOSED;
+  }
+
+  get lastEventId(): string | undefined {
+    return decodeLastEventId(this.#req.headers["last-event-id"]);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#state === CLOSED) this.#abort.abort();
+    }
+    return this.#abort.signal;
+  }
+
+  /** Bytes accepted but not yet taken by the client. */
+  get bufferedBytes(): number {
+    return this.#pending.length + this.#res.writableLength;
+  }
+
+  open(): void {
+    if (this.#state !== IDLE) return;
+    const res = this.#res;
+    if (res.writableEnded || res.destroyed) {
+      this.#markClosed();
+      return;
+    }
+    this.#state = OPEN;
+    res[streamOf] = this;
+    res.on("close", onResponseClose);
+    if (!res.headersSent) {
+      res.statusCode = 200;
+      // Exactly this type: a charset parameter is allowed but some proxies
+      // and old clients match the bare string.
+      res.setHeader("Content-Type", "text/event-stream");
+      res.setHeader("Cache-Control", "no-cache, no-transform");
+      // Tells nginx not to buffer the stream.
+      res.setHeader("X-Accel-Buffering", "no");
+      // HTTP/2 forbids connection-specific headers.
+      if (this.#req.httpVersionMajor < 2) res.setHeader("Connection", "keep-alive");
+    }
+    if (this.#req.method === "HEAD") {
+      res.end();
+      this.#markClosed();
+      return;
+    }
+    this.#config.openStreams.add(this);
+    if (this.#config.retry !== undefined) {
+      res.write(formatRetry(this.#config.retry));
+      this.#flushCompression();
+    } else {
+      res.flushHeaders();
+    }
+  }
+
+  send(data: unknown, options?: SendOptions): boolean {
+    if (this.#state === CLOSED) return false;
+    if (options !== undefined) assertSendOptions(options);
+    return this.#enqueue(formatValidatedEvent(serializeData(data), options ?? {}));
+  }
+
+  comment(text?: string): boolean {
+    if (this.#state === CLOSED) return false;
+    return this.#enqueue(formatComment(text));
+  }
+
+  close(): void {
+    if (this.#state === CLOSED) return;
+    if (this.#state === IDLE) this.open();
+    // open() ends a HEAD response at once.
+    if (this.closed) return;
+    const pending = this.#pending;
+    this.#pending = "";
+    this.#markClosed();
+    this.#res.end(pending);
+  }
+
+  /**
+   * Writes text that is already formatted and validated, such as an event a
+   * channel serialised once for all its subscribers.
+   * @internal
+   */
+  writeFormatted(text: string): boolean {
+    if (this.#state === CLOSED) return false;
+    return this.#enqueue(text);
+  }
+
+  /** Sends what accumulated this tick in one write. @internal */
+  flush(): void {
+    const chunk = this.#pending;
+    if (chunk === "" || this.#state !== OPEN) return;
+    this.#pending = "";
+    const res = this.#res;
+    if (res.destroyed) return;
+    res.write(chunk);
+    this.#flushCompression();
+    if (res.writableLength > this.#config.maxBufferedBytes) this.#cutSlowClient();
+  }
+
+  /** The response closed underneath us: the client left or the socket died. @internal */
+  handleGone(): void {
+    this.#pending = "";
+    this.#markClosed();
+  }
+
+  #enqueue(text: string): boolean {
+    if (this.#state === IDLE) {
+      this.open();
+      if (this.closed) return false;
+    }
+    if (this.#pending === "") {
+      dirty.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(flushDirty);
+      }
+    }
+    this.#pending += text;
+    if (this.#pending.length > this.#config.maxBufferedBytes) {
+      this.#cutSlowClient();
+      return false;
+    }
+    return true;
+  }
+
+  // Compression middleware buffers until told to flush; an event that sits
+  // in a gzip buffer has not been sent.
+  #flushCompression(): void {
+    const flush = (this.#res as { flush?: unknown }).flush;
+    if (typeof flush === "function") flush.call(this.#res);
+  }
+
+  // Ending politely would queue yet more bytes behind the ones the client is
+  // not reading; destroying the socket frees them now. The client reconnects
+  // with Last-Event-ID and resumes from history.
+  #cutSlowClient(): void {
+    this.#pending = "";
+    this.#markClosed();
+    this.#res.destroy();
+  }
+
+  #markClosed(): void {
+    if (this.#state === CLOSED) return;
+    const wasOpen = this.#state === OPEN;
+    this.#state = CLOSED;
+    if (wasOpen) this.#config.openStreams.delete(this);
+    this.#abort?.abort();
+  }
+}

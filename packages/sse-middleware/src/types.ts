@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Options of one `sse()` middleware instance, validated when it is created. */
+export interface SseOptions {
+  /**
+   * Milliseconds between heartbeat comments on every open stream, so proxies
+   * don't close idle connections. Default 15000; `false` disables them.
+   */
+  keepAlive?: number | false;
+  /** Reconnection delay in milliseconds, sent to the client with the first write. */
+  retry?: number;
+  /**
+   * Per-connection bound on bytes written but not yet taken by the client.
+   * Past it the connection is cut, and the client resumes from history when
+   * it reconnects. Default 1 MiB.
+   */
+  maxBufferedBytes?: number;
+}
+
+/** The optional fields of one event sent with {@link SseController.send}. */
+export interface SendOptions {
+  /** The event type; the client dispatches it under this name instead of `message`. */
+  event?: string;
+  /** The event id, which a reconnecting client sends back as `Last-Event-ID`. */
+  id?: string;
+  /** The client's reconnection delay in milliseconds. */
+  retry?: number;
+}
+
+/** One Server-Sent Events response, available as `res.sse`. */
+export interface SseController {
+  /**
+   * Sends one event. Strings are sent verbatim (one `data:` line per line);
+   * anything else is `JSON.stringify`d. Opens the stream if needed.
+   * @returns `false`, without throwing, once the stream is closed.
+   * @throws TypeError for an invalid field or data JSON cannot represent,
+   * before anything is written.
+   */
+  send(data: unknown, options?: SendOptions): boolean;
+  /** Sends a comment (`: text`), which clients ignore. Returns `false` once closed. */
+  comment(text?: string): boolean;
+  /** Sends the status line and headers now, without an event. Idempotent. */
+  open(): void;
+  /** Ends the response. Idempotent. */
+  close(): void;
+  /** The `Last-Event-ID` the client sent, decoded as UTF-8; `undefined` when absent or invalid. */
+  readonly lastEventId: string | undefined;
+  /** Aborted when the client goes away or {@link SseController.close} runs. */
+  readonly signal: AbortSignal;
+  /** Whether the stream has ended, from either side. */
+  readonly closed: boolean;
+}
+
+/** The request handler `sse()` returns, plus control over its streams. */
+export interface SseMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+}
+
+declare global {
+  // Express's own types merge into this global namespace (both v4 and v5),
+  // so every handler sees `res.sse` without a cast.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Response {
+      /** The Server-Sent Events controller attached by `sse()`. */
+      sse: SseController;
+    }
+  }
+}

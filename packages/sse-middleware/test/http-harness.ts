@@ -1,0 +1,111 @@
+import http, { type IncomingHttpHeaders, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+
+/** A server on 127.0.0.1 with an ephemeral port, closed by `close()`. */
+export interface TestServer {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function listen(handler: RequestListener): Promise<TestServer> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A response read byte for byte: what a client actually received. */
+export interface RawStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Everything received so far, decoded as UTF-8. */
+  text(): string;
+  /** Each body chunk as it arrived (after HTTP chunked decoding). */
+  chunks: Buffer[];
+  /** Events parsed from the body by eventsource-parser. */
+  events: EventSourceMessage[];
+  /** Resolves when `predicate` holds for the received text. */
+  waitFor(predicate: (text: string) => boolean): Promise<string>;
+  /** Resolves with the whole body when the server ends the response. */
+  ended: Promise<string>;
+  /** The client goes away. */
+  destroy(): void;
+}
+
+export function request(
+  url: string,
+  { method = "GET", headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      const events: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (event) => events.push(event) });
+      const waiters = new Set<() => void>();
+      const text = () => Buffer.concat(chunks).toString("utf8");
+      const ended = new Promise<string>((resolveEnd, rejectEnd) => {
+        res.on("end", () => resolveEnd(text()));
+        res.on("error", rejectEnd);
+        res.on("aborted", () => rejectEnd(new Error("response aborted")));
+      });
+      ended.catch(() => {});
+      res.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        parser.feed(chunk.toString("utf8"));
+        for (const wake of waiters) wake();
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        text,
+        chunks,
+        events,
+        ended,
+        waitFor: (predicate) =>
+          new Promise((resolveWait, rejectWait) => {
+            const check = () => {
+              const current = text();
+              if (predicate(current)) {
+                waiters.delete(check);
+                resolveWait(current);
+              }
+            };
+            waiters.add(check);
+            res.on("close", () => {
+              if (waiters.delete(check)) rejectWait(new Error(`stream closed before condition held; got ${JSON.stringify(text())}`));
+            });
+            check();
+          }),
+        destroy: () => req.destroy(),
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Resolves after `ms` milliseconds. Used to let time pass, never to assert on it. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves once `signal` aborts. */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
