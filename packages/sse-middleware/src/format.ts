@@ -149,6 +149,50 @@ export function formatComment(text?: string): string {
   return `${formatLines("", text)}\n`;
 }
 
+const preparing = Symbol("sse-middleware.prepareEvent");
+
+/**
+ * An event validated, serialised and formatted once, to be written to any
+ * number of streams with `res.sse.sendPrepared()`: fan-out pays for
+ * `JSON.stringify` and UTF-8 encoding once, not once per client. Made only by
+ * {@link prepareEvent}, so its text is always well-formed.
+ */
+export class PreparedEvent {
+  /** The payload as given (before serialisation). */
+  readonly data: unknown;
+  /** The event type, if any. */
+  readonly event: string | undefined;
+  /** The event id, if any. */
+  readonly id: string | undefined;
+  /** The exact text this event puts on the wire. */
+  readonly text: string;
+  #bytes: Buffer | undefined;
+
+  /** @internal Use {@link prepareEvent}. */
+  constructor(token: typeof preparing, data: unknown, fields: EventFields, text: string) {
+    if (token !== preparing) throw new TypeError("PreparedEvent is made by prepareEvent(), not constructed");
+    this.data = data;
+    this.event = fields.event;
+    this.id = fields.id;
+    this.text = text;
+  }
+
+  /** The wire text as UTF-8, encoded on first use and shared by every write. */
+  get bytes(): Buffer {
+    return (this.#bytes ??= Buffer.from(this.text, "utf8"));
+  }
+}
+
+/**
+ * Validates, serialises and formats an event once, for writing to many
+ * streams.
+ * @throws TypeError as {@link formatEvent} and {@link serializeData} do.
+ */
+export function prepareEvent(data: unknown, fields: EventFields = {}): PreparedEvent {
+  assertEventFields(fields);
+  return new PreparedEvent(preparing, data, fields, formatValidatedEvent(serializeData(data), fields));
+}
+
 /** Formats a block that only sets the client's reconnection delay. */
 export function formatRetry(retry: number): string {
   assertRetry(retry);

@@ -1,4 +1,6 @@
 export { sse } from "./middleware.js";
-export { formatComment, formatEvent } from "./format.js";
+export { createChannel } from "./channel.js";
+export { formatComment, formatEvent, prepareEvent, PreparedEvent } from "./format.js";
+export type { Channel, ChannelOptions, PublishOptions, SubscribeOptions } from "./channel.js";
 export type { EventFields } from "./format.js";
-export type { SendOptions, SseController, SseMiddleware, SseOptions } from "./types.js";
+export type { CloseAllOptions, PipeOptions, SendOptions, SseController, SseMiddleware, SseOptions } from "./types.js";

@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { assertRetry, describeValue } from "./format.js";
 import { OpenStreams } from "./open-streams.js";
 import { SseStream, type StreamConfig } from "./stream.js";
-import type { SseMiddleware, SseOptions } from "./types.js";
+import type { CloseAllOptions, SseMiddleware, SseOptions } from "./types.js";
 
 const DEFAULT_KEEP_ALIVE_MS = 15_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 // setInterval clamps anything longer to 1 ms, with a warning.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const OPTION_NAMES = new Set(["keepAlive", "retry", "maxBufferedBytes"]);
+const DEFAULT_RETRY_WINDOW_MS = 5000;
 
 function resolveOptions(options: unknown): StreamConfig {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -39,6 +40,20 @@ function resolveOptions(options: unknown): StreamConfig {
   return { retry, maxBufferedBytes, openStreams: new OpenStreams<SseStream>(keepAlive) };
 }
 
+function resolveRetryWindow(options: unknown): number {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`close() options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "retryWindow") throw new TypeError(`close() option ${JSON.stringify(key)} is unknown; expected retryWindow`);
+  }
+  const { retryWindow = DEFAULT_RETRY_WINDOW_MS } = options as CloseAllOptions;
+  if (!Number.isSafeInteger(retryWindow) || retryWindow < 0) {
+    throw new TypeError(`close() retryWindow must be a non-negative integer of milliseconds, got ${describeValue(retryWindow)}`);
+  }
+  return retryWindow;
+}
+
 /**
  * Creates the middleware that attaches `res.sse` to each response. Options
  * are validated here, once; per request it only allocates the controller,
@@ -47,7 +62,11 @@ function resolveOptions(options: unknown): StreamConfig {
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
   const config = resolveOptions(options);
-  return function sseMiddleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+  const middleware = function sseMiddleware(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (error?: unknown) => void,
+  ): void {
     const target = res as ServerResponse & { sse?: unknown };
     // With `app.use(sse())` and a route-level `sse(options)` both present,
     // the innermost wins, unless the outer one has already started streaming.
@@ -56,4 +75,20 @@ export function sse(options: SseOptions = {}): SseMiddleware {
     }
     next();
   };
+  return Object.defineProperties(middleware, {
+    size: { get: () => config.openStreams.size, enumerable: true },
+    close: {
+      value: async (closeOptions: CloseAllOptions = {}): Promise<void> => {
+        const retryWindow = resolveRetryWindow(closeOptions);
+        const streams = config.openStreams.list();
+        const ended = streams.map((stream) => stream.ended());
+        for (const stream of streams) {
+          // Spread over the window so a restarted server is not hit by every client in the same instant.
+          if (retryWindow > 0) stream.closeWithRetry(Math.floor(Math.random() * retryWindow));
+          else stream.close();
+        }
+        await Promise.all(ended);
+      },
+    },
+  }) as SseMiddleware;
 }

@@ -1,14 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { chunkSize, forgetJoin, joinChunks, type Chunk } from "./chunks.js";
 import {
   assertEventFields,
+  assertEventName,
   describeValue,
   formatComment,
   formatRetry,
   formatValidatedEvent,
+  PreparedEvent,
   serializeData,
 } from "./format.js";
 import type { OpenStreams } from "./open-streams.js";
-import type { SendOptions, SseController } from "./types.js";
+import type { PipeOptions, SendOptions, SseController } from "./types.js";
 
 /** What a stream needs from the `sse()` instance that made it. */
 export interface StreamConfig {
@@ -30,7 +33,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const streamOf = Symbol("sse-middleware.stream");
 type ResponseWithStream = ServerResponse & { [streamOf]?: SseStream };
 
-// Responses with unsent text this tick. Flushing them all from one
+// Streams with unsent chunks this tick. Flushing them all from one
 // `process.nextTick` turns a burst of events into one write per connection.
 let dirty: SseStream[] = [];
 let flushScheduled = false;
@@ -40,6 +43,7 @@ function flushDirty(): void {
   const streams = dirty;
   dirty = [];
   for (const stream of streams) stream.flush();
+  forgetJoin();
 }
 
 function onResponseClose(this: ResponseWithStream): void {
@@ -76,6 +80,14 @@ function assertSendOptions(options: unknown): asserts options is SendOptions {
   assertEventFields(options);
 }
 
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (Symbol.asyncIterator in value || Symbol.iterator in value)
+  );
+}
+
 /**
  * One Server-Sent Events response. Nothing is written until it is first
  * used; then headers go out at once, events are coalesced per tick, and
@@ -86,7 +98,8 @@ export class SseStream implements SseController {
   readonly #res: ResponseWithStream;
   readonly #config: StreamConfig;
   #state: State = IDLE;
-  #pending = "";
+  #pending: Chunk[] = [];
+  #pendingBytes = 0;
   #abort: AbortController | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
@@ -116,9 +129,8 @@ export class SseStream implements SseController {
     return this.#abort.signal;
   }
 
-  /** Bytes accepted but not yet taken by the client. */
   get bufferedBytes(): number {
-    return this.#pending.length + this.#res.writableLength;
+    return this.#pendingBytes + this.#res.writableLength;
   }
 
   open(): void {
@@ -162,9 +174,63 @@ export class SseStream implements SseController {
     return this.#enqueue(formatValidatedEvent(serializeData(data), options ?? {}));
   }
 
+  sendPrepared(event: PreparedEvent): boolean {
+    if (!(event instanceof PreparedEvent)) {
+      throw new TypeError(`sendPrepared() takes an event made by prepareEvent(), got ${describeValue(event)}`);
+    }
+    if (this.#state === CLOSED) return false;
+    return this.#enqueue(event);
+  }
+
   comment(text?: string): boolean {
     if (this.#state === CLOSED) return false;
     return this.#enqueue(formatComment(text));
+  }
+
+  async drain(): Promise<void> {
+    if (this.#state !== OPEN) return;
+    // Hand this tick's chunks to the socket now, so what is measured is what
+    // the client has yet to take.
+    this.flush();
+    const res = this.#res;
+    while (this.#state === OPEN && res.writableNeedDrain) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    }
+  }
+
+  async pipe(source: AsyncIterable<unknown> | Iterable<unknown>, options: PipeOptions = {}): Promise<void> {
+    if (!isAsyncIterable(source)) {
+      throw new TypeError(`pipe() takes an iterable or async iterable, got ${describeValue(source)}`);
+    }
+    const { event } = options;
+    if (event !== undefined) assertEventName(event);
+    const fields = event === undefined ? undefined : { event };
+    const iterator =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    const gone = new Promise<"gone">((resolve) => {
+      if (this.closed) resolve("gone");
+      else this.signal.addEventListener("abort", () => resolve("gone"), { once: true });
+    });
+    try {
+      for (;;) {
+        const next = await Promise.race([iterator.next(), gone]);
+        if (next === "gone" || next.done === true) break;
+        if (!this.send(next.value, fields)) break;
+        if (this.bufferedBytes > this.#res.writableHighWaterMark) await this.drain();
+      }
+    } finally {
+      // Let the source release what it holds (a cursor, a subscription);
+      // a generator still busy producing sees the return when it yields.
+      void Promise.resolve(iterator.return?.()).catch(() => {});
+    }
   }
 
   close(): void {
@@ -172,27 +238,34 @@ export class SseStream implements SseController {
     if (this.#state === IDLE) this.open();
     // open() ends a HEAD response at once.
     if (this.closed) return;
-    const pending = this.#pending;
-    this.#pending = "";
+    const last = this.#takePending();
     this.#markClosed();
-    this.#res.end(pending);
+    if (last === undefined) this.#res.end();
+    else this.#res.end(last);
   }
 
   /**
-   * Writes text that is already formatted and validated, such as an event a
-   * channel serialised once for all its subscribers.
+   * Sends `retry: ms` and ends the stream: the client comes back after that
+   * delay. Used to spread reconnections when a server shuts down.
    * @internal
    */
-  writeFormatted(text: string): boolean {
-    if (this.#state === CLOSED) return false;
-    return this.#enqueue(text);
+  closeWithRetry(retryMs: number): void {
+    if (this.#state === OPEN) this.#enqueue(formatRetry(retryMs));
+    this.close();
+  }
+
+  /** Resolves when the response has closed (finished or torn down). @internal */
+  ended(): Promise<void> {
+    const res = this.#res;
+    if (res.closed) return Promise.resolve();
+    return new Promise((resolve) => res.once("close", () => resolve()));
   }
 
   /** Sends what accumulated this tick in one write. @internal */
   flush(): void {
-    const chunk = this.#pending;
-    if (chunk === "" || this.#state !== OPEN) return;
-    this.#pending = "";
+    if (this.#state !== OPEN) return;
+    const chunk = this.#takePending();
+    if (chunk === undefined) return;
     const res = this.#res;
     if (res.destroyed) return;
     res.write(chunk);
@@ -202,28 +275,37 @@ export class SseStream implements SseController {
 
   /** The response closed underneath us: the client left or the socket died. @internal */
   handleGone(): void {
-    this.#pending = "";
+    this.#takePending();
     this.#markClosed();
   }
 
-  #enqueue(text: string): boolean {
+  #enqueue(chunk: Chunk): boolean {
     if (this.#state === IDLE) {
       this.open();
       if (this.closed) return false;
     }
-    if (this.#pending === "") {
+    if (this.#pending.length === 0) {
       dirty.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
         process.nextTick(flushDirty);
       }
     }
-    this.#pending += text;
-    if (this.#pending.length > this.#config.maxBufferedBytes) {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunkSize(chunk);
+    if (this.#pendingBytes + this.#res.writableLength > this.#config.maxBufferedBytes) {
       this.#cutSlowClient();
       return false;
     }
     return true;
+  }
+
+  #takePending(): string | Buffer | undefined {
+    if (this.#pending.length === 0) return undefined;
+    const joined = joinChunks(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return joined;
   }
 
   // Compression middleware buffers until told to flush; an event that sits
@@ -237,7 +319,8 @@ export class SseStream implements SseController {
   // not reading; destroying the socket frees them now. The client reconnects
   // with Last-Event-ID and resumes from history.
   #cutSlowClient(): void {
-    this.#pending = "";
+    this.#pending = [];
+    this.#pendingBytes = 0;
     this.#markClosed();
     this.#res.destroy();
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { PreparedEvent } from "./format.js";
 
 /** Options of one `sse()` middleware instance, validated when it is created. */
 export interface SseOptions {
@@ -27,6 +28,12 @@ export interface SendOptions {
   retry?: number;
 }
 
+/** Options of {@link SseController.pipe}. */
+export interface PipeOptions {
+  /** The event type of every item. */
+  event?: string;
+}
+
 /** One Server-Sent Events response, available as `res.sse`. */
 export interface SseController {
   /**
@@ -37,6 +44,26 @@ export interface SseController {
    * before anything is written.
    */
   send(data: unknown, options?: SendOptions): boolean;
+  /**
+   * Sends an event made once by `prepareEvent()` for many streams: no
+   * serialising or encoding per stream. Returns `false` once closed.
+   */
+  sendPrepared(event: PreparedEvent): boolean;
+  /**
+   * Sends each item of an (async) iterable as an event, waiting while the
+   * client is behind, until the iterable ends or the client goes away. It
+   * does not close the stream.
+   * @throws TypeError (synchronously, as a rejection) for a non-iterable or a bad event name.
+   */
+  pipe(source: AsyncIterable<unknown> | Iterable<unknown>, options?: PipeOptions): Promise<void>;
+  /**
+   * Resolves once the client has taken enough of what was sent that more can
+   * be written, or the stream has closed. Async producers await it to keep
+   * memory flat.
+   */
+  drain(): Promise<void>;
+  /** Bytes sent but not yet taken by the client. */
+  readonly bufferedBytes: number;
   /** Sends a comment (`: text`), which clients ignore. Returns `false` once closed. */
   comment(text?: string): boolean;
   /** Sends the status line and headers now, without an event. Idempotent. */
@@ -51,9 +78,27 @@ export interface SseController {
   readonly closed: boolean;
 }
 
+/** Options of {@link SseMiddleware.close}. */
+export interface CloseAllOptions {
+  /**
+   * Each client is told to reconnect after a random delay from 0 to this many
+   * milliseconds, so they don't all come back at once. Default 5000; 0 sends
+   * no retry.
+   */
+  retryWindow?: number;
+}
+
 /** The request handler `sse()` returns, plus control over its streams. */
 export interface SseMiddleware {
   (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** How many streams of this instance are open. */
+  readonly size: number;
+  /**
+   * Ends every open stream of this instance, for server shutdown: pending
+   * events are delivered, then each client gets a jittered `retry` and the
+   * end of its stream. Resolves when every response has finished.
+   */
+  close(options?: CloseAllOptions): Promise<void>;
 }
 
 declare global {

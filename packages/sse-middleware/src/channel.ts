@@ -1,0 +1,241 @@
+import { assertEventId, assertEventName, describeValue, PreparedEvent, prepareEvent } from "./format.js";
+import type { SseController } from "./types.js";
+
+/** Options of {@link createChannel}. */
+export interface ChannelOptions {
+  /** How many of the latest events to keep for replay to reconnecting clients. Default 0. */
+  history?: number;
+}
+
+/** Options of {@link Channel.publish}. */
+export interface PublishOptions {
+  /** The event type. */
+  event?: string;
+  /** The event id; by default the channel numbers events 1, 2, 3, … */
+  id?: string;
+}
+
+/** Options of {@link Channel.subscribe}. */
+export interface SubscribeOptions {
+  /** Called for each event, replayed or live; the subscriber gets it only if this returns true. */
+  filter?: (event: PreparedEvent) => boolean;
+}
+
+/** A broadcast: events published once, delivered to every subscriber, kept for replay. */
+export interface Channel {
+  /**
+   * Serialises the event once, keeps it in the history, and writes the same
+   * bytes to every subscriber.
+   * @returns the event's id.
+   * @throws TypeError for invalid data or fields; Error once the channel is closed.
+   */
+  publish(data: unknown, options?: PublishOptions): string;
+  /**
+   * Replays the kept events after the stream's `lastEventId`, then delivers
+   * live events, with no gap and no duplicate. An id the channel no longer
+   * holds gets an `event: reset` (its data: the oldest id kept) and the whole
+   * window. The subscriber leaves by itself when its stream closes.
+   * @returns a function that unsubscribes.
+   */
+  subscribe(stream: SseController, options?: SubscribeOptions): () => void;
+  /** How many subscribers are connected. */
+  readonly size: number;
+  /** Ends every subscriber's stream; later subscribers are ended at once, and publish throws. */
+  close(): void;
+}
+
+/** One subscriber and how far it has got. */
+interface Subscription {
+  readonly stream: SseController;
+  readonly filter: ((event: PreparedEvent) => boolean) | undefined;
+  /** While catching up: the sequence number of the next event to send. Live once undefined. */
+  nextSeq: number | undefined;
+  /** Removes the abort listener; set once subscribed. */
+  detach: () => void;
+}
+
+/** The name of the in-band event telling a client it missed events. */
+const RESET_EVENT = "reset";
+
+/**
+ * Catch-up writes pause once this many bytes wait for a client, until it
+ * takes them: a long replay never trips the slow-client bound.
+ */
+const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
+
+/** A ring of the latest events, addressable by sequence number and by id. */
+class History {
+  readonly #capacity: number;
+  readonly #ring: (PreparedEvent | undefined)[];
+  readonly #seqById = new Map<string, number>();
+  /** Sequence number of the newest event; 0 before the first. */
+  lastSeq = 0;
+  /** Id of the newest event, kept even when the window holds nothing. */
+  lastId: string | undefined;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+    this.#ring = new Array<PreparedEvent | undefined>(capacity);
+  }
+
+  /** Sequence number of the oldest event kept. */
+  get firstSeq(): number {
+    return Math.max(1, this.lastSeq - this.#capacity + 1);
+  }
+
+  add(event: PreparedEvent, id: string): number {
+    const seq = (this.lastSeq += 1);
+    this.lastId = id;
+    if (this.#capacity === 0) return seq;
+    const slot = seq % this.#capacity;
+    const evicted = this.#ring[slot];
+    if (evicted !== undefined && this.#seqById.get(evicted.id!) === seq - this.#capacity) {
+      this.#seqById.delete(evicted.id!);
+    }
+    this.#ring[slot] = event;
+    this.#seqById.set(id, seq);
+    return seq;
+  }
+
+  at(seq: number): PreparedEvent | undefined {
+    if (seq < this.firstSeq || seq > this.lastSeq || this.#capacity === 0) return undefined;
+    return this.#ring[seq % this.#capacity];
+  }
+
+  /** The sequence number of the event with this id, if it is still kept (or is the newest). */
+  seqOf(id: string): number | undefined {
+    if (id === this.lastId) return this.lastSeq;
+    return this.#seqById.get(id);
+  }
+}
+
+function resolveHistory(options: unknown): number {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`createChannel() options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "history") throw new TypeError(`createChannel() option ${JSON.stringify(key)} is unknown; expected history`);
+  }
+  const { history = 0 } = options as ChannelOptions;
+  if (!Number.isSafeInteger(history) || history < 0) {
+    throw new TypeError(`createChannel() history must be a non-negative integer of events, got ${describeValue(history)}`);
+  }
+  return history;
+}
+
+function resolvePublishOptions(options: unknown): PublishOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`publish() options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "event" && key !== "id") {
+      throw new TypeError(`publish() option ${JSON.stringify(key)} is unknown; expected event or id`);
+    }
+  }
+  const { event, id } = options as PublishOptions;
+  if (event !== undefined) assertEventName(event);
+  if (id !== undefined) assertEventId(id);
+  return { event, id };
+}
+
+/**
+ * Creates a channel: publish once, deliver to every subscriber, replay the
+ * last `history` events to clients that reconnect with `Last-Event-ID`.
+ * @throws TypeError for an invalid option.
+ */
+export function createChannel(options: ChannelOptions = {}): Channel {
+  const history = new History(resolveHistory(options));
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+
+  function deliver(subscription: Subscription, event: PreparedEvent): boolean {
+    if (subscription.filter !== undefined && !subscription.filter(event)) return true;
+    return subscription.stream.sendPrepared(event);
+  }
+
+  // Sends kept events from `nextSeq` on, pausing while the client is
+  // behind. Live events published meanwhile land in the history and are
+  // picked up here in order, so the switch to live has no gap or duplicate.
+  async function catchUp(subscription: Subscription): Promise<void> {
+    const { stream } = subscription;
+    while (subscription.nextSeq !== undefined && !stream.closed) {
+      const seq = subscription.nextSeq;
+      if (seq > history.lastSeq) {
+        subscription.nextSeq = undefined;
+        return;
+      }
+      if (seq < history.firstSeq) {
+        // The window moved past this client while it was slow to read.
+        stream.sendPrepared(prepareEvent(history.at(history.firstSeq)?.id ?? "", { event: RESET_EVENT }));
+        subscription.nextSeq = history.firstSeq;
+        continue;
+      }
+      subscription.nextSeq = seq + 1;
+      deliver(subscription, history.at(seq)!);
+      if (stream.bufferedBytes > CATCH_UP_HIGH_WATER_BYTES) await stream.drain();
+    }
+  }
+
+  function unsubscribe(subscription: Subscription): void {
+    if (subscriptions.delete(subscription)) subscription.detach();
+  }
+
+  return {
+    publish(data: unknown, publishOptions: PublishOptions = {}): string {
+      const fields = resolvePublishOptions(publishOptions);
+      if (closed) throw new Error("Cannot publish on a closed channel");
+      const id = fields.id ?? String(history.lastSeq + 1);
+      const event = prepareEvent(data, { event: fields.event, id });
+      history.add(event, id);
+      for (const subscription of subscriptions) {
+        if (subscription.nextSeq !== undefined) continue; // catching up: it reads from the history
+        if (!deliver(subscription, event)) unsubscribe(subscription);
+      }
+      return id;
+    },
+
+    subscribe(stream: SseController, subscribeOptions: SubscribeOptions = {}): () => void {
+      const filter = subscribeOptions.filter;
+      if (filter !== undefined && typeof filter !== "function") {
+        throw new TypeError(`subscribe() filter must be a function, got ${describeValue(filter)}`);
+      }
+      if (closed) {
+        stream.close();
+        return () => {};
+      }
+      // Headers go out now, even when there is nothing to replay; a HEAD
+      // request ends here.
+      stream.open();
+      if (stream.closed) return () => {};
+      const subscription: Subscription = { stream, filter, nextSeq: undefined, detach: () => {} };
+      const lastEventId = stream.lastEventId;
+      if (lastEventId !== undefined) {
+        const seq = history.seqOf(lastEventId);
+        if (seq === undefined || seq < history.firstSeq - 1) {
+          stream.sendPrepared(prepareEvent(history.at(history.firstSeq)?.id ?? "", { event: RESET_EVENT }));
+          subscription.nextSeq = history.firstSeq;
+        } else {
+          subscription.nextSeq = seq + 1;
+        }
+      }
+      const onAbort = (): void => unsubscribe(subscription);
+      stream.signal.addEventListener("abort", onAbort, { once: true });
+      subscription.detach = () => stream.signal.removeEventListener("abort", onAbort);
+      subscriptions.add(subscription);
+      if (subscription.nextSeq !== undefined) void catchUp(subscription);
+      return () => unsubscribe(subscription);
+    },
+
+    get size(): number {
+      return subscriptions.size;
+    },
+
+    close(): void {
+      closed = true;
+      for (const subscription of [...subscriptions]) {
+        unsubscribe(subscription);
+        subscription.stream.close();
+      }
+    },
+  };
+}
