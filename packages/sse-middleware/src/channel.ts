@@ -1,4 +1,11 @@
-import { assertEventId, assertEventName, describeValue, PreparedEvent, prepareEvent } from "./format.js";
+import {
+  assertEventId,
+  assertEventName,
+  describeValue,
+  PreparedEvent,
+  prepareEvent,
+  prepareLastEventId,
+} from "./format.js";
 import type { SseController } from "./types.js";
 
 /** Options of {@link createChannel}. */
@@ -66,46 +73,52 @@ const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
 /** A ring of the latest events, addressable by sequence number and by id. */
 class History {
   readonly #capacity: number;
+  // One slot more than the window, so the id of the event just before the
+  // window still resolves: a client that saw it has missed nothing.
   readonly #ring: (PreparedEvent | undefined)[];
   readonly #seqById = new Map<string, number>();
   /** Sequence number of the newest event; 0 before the first. */
   lastSeq = 0;
-  /** Id of the newest event, kept even when the window holds nothing. */
+  /** Id of the newest event. */
   lastId: string | undefined;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
-    this.#ring = new Array<PreparedEvent | undefined>(capacity);
+    this.#ring = new Array<PreparedEvent | undefined>(capacity + 1);
   }
 
-  /** Sequence number of the oldest event kept. */
+  /** Sequence number of the oldest event kept (one past the newest when none is). */
   get firstSeq(): number {
     return Math.max(1, this.lastSeq - this.#capacity + 1);
   }
 
-  add(event: PreparedEvent, id: string): number {
+  add(event: PreparedEvent, id: string): void {
     const seq = (this.lastSeq += 1);
     this.lastId = id;
-    if (this.#capacity === 0) return seq;
-    const slot = seq % this.#capacity;
+    const slot = seq % this.#ring.length;
     const evicted = this.#ring[slot];
-    if (evicted !== undefined && this.#seqById.get(evicted.id!) === seq - this.#capacity) {
+    // Ids may repeat; only forget the id if it still points at the evicted event.
+    if (evicted !== undefined && this.#seqById.get(evicted.id!) === seq - this.#ring.length) {
       this.#seqById.delete(evicted.id!);
     }
     this.#ring[slot] = event;
     this.#seqById.set(id, seq);
-    return seq;
   }
 
   at(seq: number): PreparedEvent | undefined {
-    if (seq < this.firstSeq || seq > this.lastSeq || this.#capacity === 0) return undefined;
-    return this.#ring[seq % this.#capacity];
+    if (seq < this.firstSeq || seq > this.lastSeq) return undefined;
+    return this.#ring[seq % this.#ring.length];
   }
 
-  /** The sequence number of the event with this id, if it is still kept (or is the newest). */
-  seqOf(id: string): number | undefined {
-    if (id === this.lastId) return this.lastSeq;
-    return this.#seqById.get(id);
+  /**
+   * Where a client that last saw `id` resumes: the sequence number of the
+   * next event it needs, or undefined when events after `id` are gone (or
+   * `id` was never issued).
+   */
+  resumeAfter(id: string): number | undefined {
+    const seq = this.#seqById.get(id);
+    if (seq === undefined || seq < this.firstSeq - 1) return undefined;
+    return seq + 1;
   }
 }
 
@@ -210,13 +223,17 @@ export function createChannel(options: ChannelOptions = {}): Channel {
       const subscription: Subscription = { stream, filter, nextSeq: undefined, detach: () => {} };
       const lastEventId = stream.lastEventId;
       if (lastEventId !== undefined) {
-        const seq = history.seqOf(lastEventId);
-        if (seq === undefined || seq < history.firstSeq - 1) {
+        const resumeSeq = history.resumeAfter(lastEventId);
+        if (resumeSeq === undefined) {
           stream.sendPrepared(prepareEvent(history.at(history.firstSeq)?.id ?? "", { event: RESET_EVENT }));
           subscription.nextSeq = history.firstSeq;
         } else {
-          subscription.nextSeq = seq + 1;
+          subscription.nextSeq = resumeSeq;
         }
+      } else if (history.lastId !== undefined) {
+        // Tell a new client where it joined, without firing an event: if it
+        // drops before the next event, it still resumes from here.
+        stream.sendPrepared(prepareLastEventId(history.lastId));
       }
       const onAbort = (): void => unsubscribe(subscription);
       stream.signal.addEventListener("abort", onAbort, { once: true });

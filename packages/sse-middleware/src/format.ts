@@ -193,6 +193,17 @@ export function prepareEvent(data: unknown, fields: EventFields = {}): PreparedE
   return new PreparedEvent(preparing, data, fields, formatValidatedEvent(serializeData(data), fields));
 }
 
+/**
+ * A block with only an `id:` field. It sets the client's last event id
+ * without firing an event (WHATWG: the id is taken, then an empty data
+ * buffer returns without dispatch), so a client that joined in silence still
+ * resumes from the right place.
+ */
+export function prepareLastEventId(id: string): PreparedEvent {
+  assertEventId(id);
+  return new PreparedEvent(preparing, undefined, { id }, `id: ${id}\n\n`);
+}
+
 /** Formats a block that only sets the client's reconnection delay. */
 export function formatRetry(retry: number): string {
   assertRetry(retry);

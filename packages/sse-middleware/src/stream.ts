@@ -270,7 +270,6 @@ export class SseStream implements SseController {
     if (res.destroyed) return;
     res.write(chunk);
     this.#flushCompression();
-    if (res.writableLength > this.#config.maxBufferedBytes) this.#cutSlowClient();
   }
 
   /** The response closed underneath us: the client left or the socket died. @internal */
@@ -284,6 +283,14 @@ export class SseStream implements SseController {
       this.open();
       if (this.closed) return false;
     }
+    // The bound applies to bytes the client has had a chance to take and
+    // hasn't: what earlier ticks left unsent. This tick's own bytes don't
+    // count yet, so one event larger than the bound still reaches a client
+    // that reads; a client that doesn't is cut on the next write.
+    if (this.#res.writableLength > this.#config.maxBufferedBytes) {
+      this.#cutSlowClient();
+      return false;
+    }
     if (this.#pending.length === 0) {
       dirty.push(this);
       if (!flushScheduled) {
@@ -293,10 +300,6 @@ export class SseStream implements SseController {
     }
     this.#pending.push(chunk);
     this.#pendingBytes += chunkSize(chunk);
-    if (this.#pendingBytes + this.#res.writableLength > this.#config.maxBufferedBytes) {
-      this.#cutSlowClient();
-      return false;
-    }
     return true;
   }
 

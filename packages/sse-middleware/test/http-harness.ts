@@ -109,3 +109,68 @@ export function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }
+
+/** A client speaking HTTP/1.1 over a bare socket, to see chunk boundaries and to stop reading. */
+export interface RawSocketClient {
+  socket: import("node:net").Socket;
+  /** Every byte received, headers and chunked framing included. */
+  received(): Buffer;
+  /** The body's HTTP chunks, decoded from the framing, as they were framed. */
+  bodyChunks(): string[];
+  /** Resolves when `predicate` holds for the body chunks. */
+  waitForChunks(predicate: (chunks: string[]) => boolean): Promise<string[]>;
+}
+
+export async function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawSocketClient> {
+  const net = await import("node:net");
+  const { hostname, port, pathname, search } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  const parts: Buffer[] = [];
+  const waiters = new Set<() => void>();
+  socket.on("data", (data: Buffer) => {
+    parts.push(data);
+    for (const wake of waiters) wake();
+  });
+  socket.on("close", () => {
+    for (const wake of waiters) wake();
+  });
+  const head = [`GET ${pathname}${search} HTTP/1.1`, `Host: ${hostname}:${port}`];
+  for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
+  socket.write(`${head.join("\r\n")}\r\n\r\n`);
+  const received = () => Buffer.concat(parts);
+  const bodyChunks = () => {
+    const all = received();
+    let at = all.indexOf("\r\n\r\n") + 4;
+    if (at < 4) return [];
+    const chunks: string[] = [];
+    for (;;) {
+      const lineEnd = all.indexOf("\r\n", at);
+      if (lineEnd === -1) break;
+      const size = parseInt(all.subarray(at, lineEnd).toString("latin1"), 16);
+      if (Number.isNaN(size) || size === 0 || lineEnd + 2 + size + 2 > all.length) break;
+      chunks.push(all.subarray(lineEnd + 2, lineEnd + 2 + size).toString("utf8"));
+      at = lineEnd + 2 + size + 2;
+    }
+    return chunks;
+  };
+  return {
+    socket,
+    received,
+    bodyChunks,
+    waitForChunks: (predicate) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const chunks = bodyChunks();
+          if (predicate(chunks)) {
+            waiters.delete(check);
+            resolve(chunks);
+          } else if (socket.destroyed) {
+            waiters.delete(check);
+            reject(new Error(`socket closed; chunks so far: ${JSON.stringify(chunks)}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
+}

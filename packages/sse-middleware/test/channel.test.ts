@@ -1,0 +1,261 @@
+import express from "express";
+import { afterEach, describe, expect, it } from "vitest";
+import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "../src/index.js";
+import { aborted, listen, rawGet, request, type TestServer } from "./http-harness.js";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+interface ChannelServer {
+  url: string;
+  /** Server-side controllers, in the order clients subscribed. */
+  controllers: SseController[];
+  /** Resolves once `count` clients have subscribed in total. */
+  subscribed(count: number): Promise<void>;
+}
+
+async function serveChannel(channel: Channel, options: SubscribeOptions = {}, sseOptions = {}): Promise<ChannelServer> {
+  const controllers: SseController[] = [];
+  const waiting = new Set<() => void>();
+  const app = express();
+  app.get("/events", sse(sseOptions), (_req, res) => {
+    channel.subscribe(res.sse, options);
+    controllers.push(res.sse);
+    for (const wake of waiting) wake();
+  });
+  server = await listen(app);
+  return {
+    url: `${server.url}/events`,
+    controllers,
+    subscribed: (count) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (controllers.length >= count) {
+            waiting.delete(check);
+            resolve();
+          }
+        };
+        waiting.add(check);
+        check();
+      }),
+  };
+}
+
+describe("createChannel", () => {
+  it("rejects bad options with a TypeError naming the value", () => {
+    expect(() => createChannel({ history: -1 })).toThrow(/history must be a non-negative integer of events, got -1/);
+    expect(() => createChannel({ history: 1.5 })).toThrow(TypeError);
+    expect(() => createChannel({ histroy: 5 } as never)).toThrow(/option "histroy" is unknown/);
+  });
+});
+
+describe("publish", () => {
+  it("numbers events 1, 2, 3 when no id is given, and keeps ids users give", () => {
+    const channel = createChannel();
+    expect(channel.publish("a")).toBe("1");
+    expect(channel.publish("b")).toBe("2");
+    expect(channel.publish("c", { id: "custom-7" })).toBe("custom-7");
+    expect(channel.publish("d")).toBe("4");
+  });
+
+  it("serialises each event once however many subscribers it has, and sends them the same bytes", async () => {
+    const channel = createChannel();
+    const { url, subscribed } = await serveChannel(channel);
+    const clients = await Promise.all(Array.from({ length: 5 }, () => request(url)));
+    await subscribed(5);
+    let serialisations = 0;
+    channel.publish({ toJSON: () => (serialisations += 1, { n: 1 }) }, { event: "story" });
+    const texts = await Promise.all(clients.map((client) => client.waitFor((text) => text.endsWith("\n\n"))));
+    expect(serialisations).toBe(1);
+    expect(new Set(texts)).toEqual(new Set(['id: 1\nevent: story\ndata: {"n":1}\n\n']));
+    for (const client of clients) client.destroy();
+  });
+
+  it("rejects invalid fields and data before anything is kept or sent", async () => {
+    const channel = createChannel({ history: 10 });
+    expect(() => channel.publish("x", { event: "a\nb" })).toThrow(TypeError);
+    expect(() => channel.publish("x", { id: "1\r2" })).toThrow(TypeError);
+    expect(() => channel.publish(10n)).toThrow(TypeError);
+    expect(() => channel.publish("x", { retry: 5 } as never)).toThrow(/option "retry" is unknown/);
+    expect(channel.publish("kept")).toBe("1");
+  });
+});
+
+describe("subscribe", () => {
+  it("delivers live events to every subscriber, and a subscriber leaves when its client goes", async () => {
+    const channel = createChannel();
+    const { url, subscribed, controllers } = await serveChannel(channel);
+    const [a, b] = await Promise.all([request(url), request(url)]);
+    await subscribed(2);
+    expect(channel.size).toBe(2);
+    channel.publish("one");
+    await Promise.all([a!.waitFor((t) => t.includes("one")), b!.waitFor((t) => t.includes("one"))]);
+    a!.destroy();
+    await aborted(controllers[0]!.signal);
+    expect(channel.size).toBe(1);
+    channel.publish("two");
+    expect(await b!.waitFor((t) => t.includes("two"))).toBe("id: 1\ndata: one\n\nid: 2\ndata: two\n\n");
+    b!.destroy();
+  });
+
+  it("replays the kept events after Last-Event-ID, then goes live", async () => {
+    const channel = createChannel({ history: 10 });
+    for (const n of [1, 2, 3, 4]) channel.publish(`e${n}`);
+    const { url, subscribed } = await serveChannel(channel);
+    const client = await request(url, { headers: { "Last-Event-ID": "2" } });
+    await subscribed(1);
+    channel.publish("e5");
+    await client.waitFor((t) => t.includes("e5"));
+    expect(client.events.map((e) => [e.id, e.data])).toEqual([
+      ["3", "e3"],
+      ["4", "e4"],
+      ["5", "e5"],
+    ]);
+    client.destroy();
+  });
+
+  it("replays nothing to a client that saw the newest event", async () => {
+    const channel = createChannel({ history: 3 });
+    channel.publish("a");
+    channel.publish("b");
+    const { url, subscribed } = await serveChannel(channel);
+    const client = await request(url, { headers: { "Last-Event-ID": "2" } });
+    await subscribed(1);
+    channel.publish("c");
+    expect(await client.waitFor((t) => t.includes("c"))).toBe("id: 3\ndata: c\n\n");
+    client.destroy();
+  });
+
+  it("sends event: reset with the oldest kept id, then the whole window, for an id older than the window", async () => {
+    const channel = createChannel({ history: 3 });
+    for (const n of [1, 2, 3, 4, 5, 6]) channel.publish(`e${n}`);
+    const { url, subscribed } = await serveChannel(channel);
+    const client = await request(url, { headers: { "Last-Event-ID": "1" } });
+    await subscribed(1);
+    await client.waitFor((t) => t.includes("e6"));
+    expect(client.text()).toBe("event: reset\ndata: 4\n\nid: 4\ndata: e4\n\nid: 5\ndata: e5\n\nid: 6\ndata: e6\n\n");
+    client.destroy();
+  });
+
+  it("sends event: reset for an id the channel never issued", async () => {
+    const channel = createChannel({ history: 2 });
+    channel.publish("a");
+    const { url, subscribed } = await serveChannel(channel);
+    const client = await request(url, { headers: { "Last-Event-ID": "from-another-server" } });
+    await subscribed(1);
+    await client.waitFor((t) => t.includes("data: a"));
+    expect(client.events.map((e) => [e.event, e.data])).toEqual([
+      ["reset", "1"],
+      [undefined, "a"],
+    ]);
+    client.destroy();
+  });
+
+  it("tells a new client the newest id with an id-only block, which sets its Last-Event-ID without firing an event", async () => {
+    const channel = createChannel({ history: 5 });
+    channel.publish("before");
+    const { url, subscribed } = await serveChannel(channel);
+    const client = await request(url);
+    await subscribed(1);
+    channel.publish("after");
+    expect(await client.waitFor((t) => t.includes("after"))).toBe("id: 1\n\nid: 2\ndata: after\n\n");
+    expect(client.events.map((e) => e.data)).toEqual(["after"]);
+    client.destroy();
+  });
+
+  it("sends only what the filter accepts, replayed or live", async () => {
+    const channel = createChannel({ history: 10 });
+    channel.publish("x1", { event: "x" });
+    channel.publish("y1", { event: "y" });
+    const { url, subscribed } = await serveChannel(channel, { filter: (event) => event.event === "y" });
+    const client = await request(url, { headers: { "Last-Event-ID": "0" } });
+    await subscribed(1);
+    channel.publish("x2", { event: "x" });
+    channel.publish("y2", { event: "y" });
+    await client.waitFor((t) => t.includes("y2"));
+    expect(client.events.filter((e) => e.event !== "reset").map((e) => e.data)).toEqual(["y1", "y2"]);
+    client.destroy();
+  });
+
+  it("stops delivering after unsubscribe", async () => {
+    const channel = createChannel();
+    let unsubscribe: (() => void) | undefined;
+    const app = express();
+    app.get("/events", sse(), (_req, res) => {
+      unsubscribe = channel.subscribe(res.sse);
+      res.sse.send("subscribed");
+    });
+    server = await listen(app);
+    const client = await request(`${server.url}/events`);
+    await client.waitFor((t) => t.includes("subscribed"));
+    unsubscribe!();
+    expect(channel.size).toBe(0);
+    channel.publish("missed");
+    channel.publish("missed too");
+    expect(client.text()).toBe("data: subscribed\n\n");
+    client.destroy();
+  });
+});
+
+describe("close", () => {
+  it("ends every subscriber's stream after the events already published, then refuses publishing", async () => {
+    const channel = createChannel();
+    const { url, subscribed } = await serveChannel(channel);
+    const clients = await Promise.all([request(url), request(url)]);
+    await subscribed(2);
+    channel.publish("last");
+    channel.close();
+    expect(channel.size).toBe(0);
+    for (const client of clients) expect(await client.ended).toBe("id: 1\ndata: last\n\n");
+    expect(() => channel.publish("after")).toThrow(/closed channel/);
+  });
+
+  it("ends a stream that subscribes after close at once", async () => {
+    const channel = createChannel();
+    channel.close();
+    const { url } = await serveChannel(channel);
+    expect(await (await request(url)).ended).toBe("");
+  });
+});
+
+describe("one write per connection per tick", () => {
+  it("delivers a burst of events published in one tick as one HTTP chunk", async () => {
+    const channel = createChannel();
+    const { url, subscribed } = await serveChannel(channel);
+    const clients = await Promise.all([rawGet(url), rawGet(url), rawGet(url)]);
+    await subscribed(3);
+    const burst = Array.from({ length: 50 }, (_, i) => channel.publish({ i }));
+    for (const client of clients) {
+      const chunks = await client.waitForChunks((c) => c.join("").includes(`id: ${burst.at(-1)}\n`));
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0]!.split("\n\n").filter(Boolean)).toHaveLength(50);
+      client.socket.destroy();
+    }
+  });
+
+  it("keeps a stream's own sends and channel events in the order they were made, in one chunk", async () => {
+    const channel = createChannel();
+    let controller: SseController | undefined;
+    const app = express();
+    app.get("/events", sse(), (_req, res) => {
+      controller = res.sse;
+      channel.subscribe(res.sse);
+    });
+    server = await listen(app);
+    const client = await rawGet(`${server.url}/events`);
+    await new Promise<void>((resolve) => {
+      const poll = () => (controller ? resolve() : setImmediate(poll));
+      poll();
+    });
+    channel.publish("a");
+    controller!.send("own");
+    controller!.comment("note");
+    channel.publish("b");
+    const chunks = await client.waitForChunks((c) => c.join("").includes("data: b"));
+    expect(chunks).toEqual(["id: 1\ndata: a\n\ndata: own\n\n: note\n\nid: 2\ndata: b\n\n"]);
+    client.socket.destroy();
+  });
+});
