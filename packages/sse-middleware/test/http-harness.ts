@@ -1,4 +1,5 @@
 import http, { type IncomingHttpHeaders, type RequestListener } from "node:http";
+import { StringDecoder } from "node:string_decoder";
 import type { AddressInfo } from "node:net";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
@@ -52,7 +53,9 @@ export function request(
       const events: EventSourceMessage[] = [];
       const parser = createParser({ onEvent: (event) => events.push(event) });
       const waiters = new Set<() => void>();
-      const text = () => Buffer.concat(chunks).toString("utf8");
+      const decoder = new StringDecoder("utf8");
+      let received = "";
+      const text = () => received;
       const ended = new Promise<string>((resolveEnd, rejectEnd) => {
         res.on("end", () => resolveEnd(text()));
         res.on("error", rejectEnd);
@@ -61,7 +64,9 @@ export function request(
       ended.catch(() => {});
       res.on("data", (chunk: Buffer) => {
         chunks.push(chunk);
-        parser.feed(chunk.toString("utf8"));
+        const decoded = decoder.write(chunk);
+        received += decoded;
+        parser.feed(decoded);
         for (const wake of waiters) wake();
       });
       resolve({
@@ -117,6 +122,8 @@ export interface RawSocketClient {
   received(): Buffer;
   /** The body's HTTP chunks, decoded from the framing, as they were framed. */
   bodyChunks(): string[];
+  /** Resolves when the server has sent the last chunk (the response ended; the connection may stay open). */
+  ended: Promise<void>;
   /** Resolves when `predicate` holds for the body chunks. */
   waitForChunks(predicate: (chunks: string[]) => boolean): Promise<string[]>;
 }
@@ -127,8 +134,14 @@ export async function rawGet(url: string, headers: Record<string, string> = {}):
   const socket = net.connect(Number(port), hostname);
   const parts: Buffer[] = [];
   const waiters = new Set<() => void>();
+  const LAST_CHUNK = "\r\n0\r\n\r\n";
+  let tail = "";
+  let markEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
   socket.on("data", (data: Buffer) => {
     parts.push(data);
+    tail = (tail + data.subarray(-LAST_CHUNK.length).toString("latin1")).slice(-LAST_CHUNK.length);
+    if (tail === LAST_CHUNK) markEnded();
     for (const wake of waiters) wake();
   });
   socket.on("close", () => {
@@ -157,6 +170,7 @@ export async function rawGet(url: string, headers: Record<string, string> = {}):
     socket,
     received,
     bodyChunks,
+    ended,
     waitForChunks: (predicate) =>
       new Promise((resolve, reject) => {
         const check = () => {

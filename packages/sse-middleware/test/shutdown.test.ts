@@ -1,0 +1,114 @@
+import compression from "compression";
+import express from "express";
+import http from "node:http";
+import { describe, expect, it } from "vitest";
+import { createChannel, sse, type SseController } from "../src/index.js";
+import { listen, request } from "./http-harness.js";
+
+/** Open handles (sockets, servers, ref'd timers) by kind, to compare before and after. */
+function openHandles(): string[] {
+  return process.getActiveResourcesInfo().filter((name) => name !== "TTYWrap" && name !== "FSReqCallback").sort();
+}
+
+/** The open handles once closing sockets have finished closing (bounded in turns, not timed). */
+async function settledHandles(expected: string[]): Promise<string[]> {
+  for (let turn = 0; turn < 200; turn += 1) {
+    if (JSON.stringify(openHandles()) === JSON.stringify(expected)) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return openHandles();
+}
+
+describe("sse().close(): ending every stream for server shutdown", () => {
+  it("delivers every last event, then a jittered retry and the end of each stream, and leaves no handle open", async () => {
+    const before = openHandles();
+    const events = sse({ keepAlive: 60_000 });
+    const channel = createChannel({ history: 100 });
+    const controllers: SseController[] = [];
+    const app = express();
+    app.get("/events", events, (_req, res) => {
+      channel.subscribe(res.sse);
+      controllers.push(res.sse);
+    });
+    const server = await listen(app);
+    const clients = await Promise.all(Array.from({ length: 20 }, () => request(`${server.url}/events`)));
+    expect(events.size).toBe(20);
+
+    for (let i = 1; i <= 100; i += 1) channel.publish(`last words ${i}`);
+    await events.close({ retryWindow: 1000 });
+
+    expect(events.size).toBe(0);
+    expect(controllers.every((controller) => controller.closed)).toBe(true);
+    const retries: number[] = [];
+    for (const client of clients) {
+      const body = await client.ended;
+      expect(client.events.map((e) => e.data)).toEqual(Array.from({ length: 100 }, (_, i) => `last words ${i + 1}`));
+      const retry = /\nretry: (\d+)\n\n$/.exec(body);
+      expect(retry, "the stream ends with a retry").not.toBeNull();
+      retries.push(Number(retry![1]));
+    }
+    expect(Math.max(...retries)).toBeLessThan(1000);
+    // Spread out, not one instant for everyone.
+    expect(new Set(retries).size).toBeGreaterThan(1);
+
+    await server.close();
+    expect(await settledHandles(before)).toEqual(before);
+  });
+
+  it("with retryWindow 0, ends streams without a retry", async () => {
+    const events = sse();
+    const app = express();
+    app.get("/", events, (_req, res) => res.sse.send("bye?"));
+    const server = await listen(app);
+    const client = await request(`${server.url}/`);
+    await client.waitFor((text) => text.includes("bye?"));
+    await events.close({ retryWindow: 0 });
+    expect(await client.ended).toBe("data: bye?\n\n");
+    await server.close();
+  });
+
+  it("rejects a bad retryWindow with a TypeError", async () => {
+    await expect(sse().close({ retryWindow: -1 })).rejects.toThrow(/retryWindow must be a non-negative integer/);
+    await expect(sse().close({ window: 5 } as never)).rejects.toThrow(TypeError);
+  });
+
+  it("resolves at once when no stream is open", async () => {
+    await expect(sse().close()).resolves.toBeUndefined();
+  });
+});
+
+describe("behind the compression middleware", () => {
+  it("is left uncompressed (no-transform) and each event arrives as it is sent", async () => {
+    const channel = createChannel();
+    let subscribed!: () => void;
+    const ready = new Promise<void>((resolve) => (subscribed = resolve));
+    const app = express();
+    app.use(compression({ threshold: 0 }));
+    app.get("/events", sse(), (_req, res) => {
+      channel.subscribe(res.sse);
+      subscribed();
+    });
+    app.get("/json", (_req, res) => {
+      res.json({ compressed: "x".repeat(2000) });
+    });
+    const server = await listen(app);
+    // The middleware is live: an ordinary response is gzipped.
+    const json = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${server.url}/json`, { headers: { "Accept-Encoding": "gzip" } }, resolve).on("error", reject);
+    });
+    expect(json.headers["content-encoding"]).toBe("gzip");
+    json.resume();
+
+    const stream = await request(`${server.url}/events`, { headers: { "Accept-Encoding": "gzip" } });
+    expect(stream.headers["content-encoding"]).toBeUndefined();
+    expect(stream.headers["content-type"]).toBe("text/event-stream");
+    await ready;
+    for (const word of ["first", "second"]) {
+      channel.publish(word);
+      await stream.waitFor((text) => text.includes(`data: ${word}\n\n`));
+    }
+    expect(stream.text()).toBe("id: 1\ndata: first\n\nid: 2\ndata: second\n\n");
+    stream.destroy();
+    await server.close();
+  });
+});
