@@ -1,12 +1,15 @@
 import express, { type Express } from "express";
 import { fileURLToPath } from "node:url";
 import { sse } from "sse-middleware";
+import { createNotificationChannel, notificationRoutes, type NotificationChannel } from "./notifications.js";
 import { firstTickAfter } from "./ticks.js";
 
 /** Options of the demo app; the defaults are the blog's: 20 ticks, a second apart. */
 export interface DemoOptions {
   ticks?: number;
   intervalMs?: number;
+  /** The channel behind the notifications page; in memory unless given. */
+  notifications?: NotificationChannel;
 }
 
 const publicDir = fileURLToPath(new URL("../../../public/", import.meta.url));
@@ -15,8 +18,13 @@ const publicDir = fileURLToPath(new URL("../../../public/", import.meta.url));
  * The blog's example: `GET /sse` streams the server's clock `ticks` times,
  * `intervalMs` apart, with ids 1..ticks; `GET /` is the page that shows it.
  */
-export function createApp({ ticks = 20, intervalMs = 1000 }: DemoOptions = {}): Express {
+export function createApp({
+  ticks = 20,
+  intervalMs = 1000,
+  notifications = createNotificationChannel(),
+}: DemoOptions = {}): Express {
   const app = express();
+  app.use(notificationRoutes(notifications));
   // A client that loses the stream (say, the server restarts) comes back
   // within one tick and resumes with the next one.
   app.use(sse({ retry: intervalMs }));
@@ -56,6 +64,7 @@ export function createApp({ ticks = 20, intervalMs = 1000 }: DemoOptions = {}): 
       "Cache-Control": "no-cache, no-transform",
       Connection: "keep-alive",
     });
+    res.write(`retry: ${intervalMs}\n\n`);
     let tick = first;
     const sendTick = (): void => {
       res.write(`id: ${tick}\ndata: ${Date.now()}\n\n`);

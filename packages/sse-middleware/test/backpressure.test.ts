@@ -1,6 +1,6 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { createChannel, sse, type SseController } from "../src/index.js";
+import { createChannel, sse, type SseController } from "sse-middleware";
 import { aborted, listen, nextTurn, rawGet, request, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;

@@ -1,6 +1,6 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "../src/index.js";
+import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "sse-middleware";
 import { aborted, listen, rawGet, request, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;

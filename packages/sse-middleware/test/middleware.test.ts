@@ -1,7 +1,7 @@
 import express5 from "express";
 import express4 from "express4";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { sse } from "../src/index.js";
+import { sse } from "sse-middleware";
 import { aborted, delay, listen, nextTurn, request, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;

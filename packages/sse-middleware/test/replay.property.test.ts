@@ -1,7 +1,7 @@
 import express from "express";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChannel, sse, type Channel, type SseController } from "../src/index.js";
+import { createChannel, sse, type Channel, type SseController } from "sse-middleware";
 import { aborted, listen, request, type RawStream, type TestServer } from "./http-harness.js";
 
 // One server for every run; each run swaps in a fresh channel.

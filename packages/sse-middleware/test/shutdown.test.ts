@@ -2,7 +2,7 @@ import compression from "compression";
 import express from "express";
 import http from "node:http";
 import { describe, expect, it } from "vitest";
-import { createChannel, sse, type SseController } from "../src/index.js";
+import { createChannel, sse, type SseController } from "sse-middleware";
 import { listen, request } from "./http-harness.js";
 
 /** Open handles (sockets, servers, ref'd timers) by kind, to compare before and after. */
