@@ -22,6 +22,10 @@ export interface EventFields {
 // value would end the field early and let the rest read as a new field.
 const LINE_BREAK = /\r\n|\r|\n/;
 
+// A lone surrogate reaches the client as U+FFFD. In data that is harmless,
+// but an id or event name would then never match what the server holds.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Describes a value for an error message without dumping a whole payload. */
 export function describeValue(value: unknown): string {
   if (typeof value === "string") {
@@ -35,8 +39,9 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * Checks an event type. It must be a non-empty string with no CR or LF: a
- * line break would inject fields, and an empty name reads as `message`.
+ * Checks an event type. It must be a non-empty, well-formed string with no
+ * CR or LF: a line break would inject fields, and an empty name reads as
+ * `message`.
  * @throws TypeError naming the value and the rule.
  */
 export function assertEventName(event: unknown): asserts event is string {
@@ -49,11 +54,15 @@ export function assertEventName(event: unknown): asserts event is string {
   if (/[\r\n]/.test(event)) {
     throw new TypeError(`SSE event name must not contain CR or LF, got ${describeValue(event)}`);
   }
+  if (LONE_SURROGATE.test(event)) {
+    throw new TypeError(`SSE event name must be well-formed Unicode (no lone surrogate), got ${describeValue(event)}`);
+  }
 }
 
 /**
- * Checks an event id. It must be a string with no CR, LF or NUL: a line
- * break would inject fields, and a parser ignores an id containing NUL.
+ * Checks an event id. It must be a well-formed string with no CR, LF or NUL:
+ * a line break would inject fields, and a parser ignores an id containing
+ * NUL.
  * @throws TypeError naming the value and the rule.
  */
 export function assertEventId(id: unknown): asserts id is string {
@@ -62,6 +71,9 @@ export function assertEventId(id: unknown): asserts id is string {
   }
   if (/[\r\n\0]/.test(id)) {
     throw new TypeError(`SSE id must not contain CR, LF or NUL, got ${describeValue(id)}`);
+  }
+  if (LONE_SURROGATE.test(id)) {
+    throw new TypeError(`SSE id must be well-formed Unicode (no lone surrogate), got ${describeValue(id)}`);
   }
 }
 

@@ -8,7 +8,7 @@ const DEFAULT_KEEP_ALIVE_MS = 15_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 // setInterval clamps anything longer to 1 ms, with a warning.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const OPTION_NAMES = new Set(["keepAlive", "retry", "maxBufferedBytes"]);
+const OPTION_NAMES = new Set(["keepAlive", "retry", "maxBufferedBytes", "maxConnections", "maxAge"]);
 const DEFAULT_RETRY_WINDOW_MS = 5000;
 
 function resolveOptions(options: unknown): StreamConfig {
@@ -17,11 +17,18 @@ function resolveOptions(options: unknown): StreamConfig {
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) {
-      throw new TypeError(`sse() option ${JSON.stringify(key)} is unknown; expected keepAlive, retry or maxBufferedBytes`);
+      throw new TypeError(
+        `sse() option ${JSON.stringify(key)} is unknown; expected keepAlive, retry, maxBufferedBytes, maxConnections or maxAge`,
+      );
     }
   }
-  const { keepAlive = DEFAULT_KEEP_ALIVE_MS, retry, maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } =
-    options as SseOptions;
+  const {
+    keepAlive = DEFAULT_KEEP_ALIVE_MS,
+    retry,
+    maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES,
+    maxConnections = Infinity,
+    maxAge = false,
+  } = options as SseOptions;
   if (keepAlive !== false && (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > MAX_TIMER_MS)) {
     throw new TypeError(
       `sse() keepAlive must be false or an integer of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describeValue(keepAlive)}`,
@@ -37,7 +44,25 @@ function resolveOptions(options: unknown): StreamConfig {
       `sse() maxBufferedBytes must be a positive integer of bytes or Infinity, got ${describeValue(maxBufferedBytes)}`,
     );
   }
-  return { retry, maxBufferedBytes, openStreams: new OpenStreams<SseStream>(keepAlive) };
+  if (
+    typeof maxConnections !== "number" ||
+    !(Number.isSafeInteger(maxConnections) || maxConnections === Infinity) ||
+    maxConnections < 1
+  ) {
+    throw new TypeError(
+      `sse() maxConnections must be a positive integer or Infinity, got ${describeValue(maxConnections)}`,
+    );
+  }
+  if (maxAge !== false && (!Number.isSafeInteger(maxAge) || maxAge < 1)) {
+    throw new TypeError(`sse() maxAge must be false or a positive integer of milliseconds, got ${describeValue(maxAge)}`);
+  }
+  return {
+    retry,
+    maxBufferedBytes,
+    maxConnections,
+    maxAgeMs: maxAge,
+    openStreams: new OpenStreams<SseStream>({ keepAliveMs: keepAlive, maxAgeMs: maxAge }),
+  };
 }
 
 function resolveRetryWindow(options: unknown): number {

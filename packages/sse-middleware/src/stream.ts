@@ -17,8 +17,16 @@ import type { PipeOptions, SendOptions, SseController } from "./types.js";
 export interface StreamConfig {
   readonly retry: number | undefined;
   readonly maxBufferedBytes: number;
+  readonly maxConnections: number;
+  readonly maxAgeMs: number | false;
   readonly openStreams: OpenStreams<SseStream>;
 }
+
+// Spreads the end of streams opened together (say, after a deploy) over a
+// tenth of maxAge, so they don't all reconnect in the same instant.
+const MAX_AGE_JITTER = 0.1;
+// Retry-After for a stream refused over maxConnections, unless `retry` is set.
+const DEFAULT_RETRY_AFTER_MS = 5000;
 
 const IDLE = 0;
 const OPEN = 1;
@@ -101,6 +109,8 @@ export class SseStream implements SseController {
   #pending: Chunk[] = [];
   #pendingBytes = 0;
   #abort: AbortController | undefined;
+  /** When `maxAge` ends this stream; Infinity without one. @internal */
+  expiresAt = Infinity;
 
   constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
     this.#req = req;
@@ -140,6 +150,13 @@ export class SseStream implements SseController {
       this.#markClosed();
       return;
     }
+    const isHead = this.#req.method === "HEAD";
+    const { openStreams, maxConnections, maxAgeMs } = this.#config;
+    // A HEAD request holds no stream, so it never counts against the limit.
+    if (!isHead && openStreams.size >= maxConnections) {
+      this.#refuseOverCapacity();
+      return;
+    }
     this.#state = OPEN;
     res[streamOf] = this;
     res.on("close", onResponseClose);
@@ -154,12 +171,13 @@ export class SseStream implements SseController {
       // HTTP/2 forbids connection-specific headers.
       if (this.#req.httpVersionMajor < 2) res.setHeader("Connection", "keep-alive");
     }
-    if (this.#req.method === "HEAD") {
+    if (isHead) {
       res.end();
       this.#markClosed();
       return;
     }
-    this.#config.openStreams.add(this);
+    if (maxAgeMs !== false) this.expiresAt = Date.now() + maxAgeMs * (1 + Math.random() * MAX_AGE_JITTER);
+    openStreams.add(this);
     if (this.#config.retry !== undefined) {
       res.write(formatRetry(this.#config.retry));
       this.#flushCompression();
@@ -309,6 +327,20 @@ export class SseStream implements SseController {
     this.#pending = [];
     this.#pendingBytes = 0;
     return joined;
+  }
+
+  // Over maxConnections: 503 with Retry-After, before any event. Browsers
+  // don't reconnect on 503 by themselves; the header tells a client when to.
+  #refuseOverCapacity(): void {
+    const res = this.#res;
+    this.#state = CLOSED;
+    this.#abort?.abort();
+    if (!res.headersSent) {
+      res.statusCode = 503;
+      res.setHeader("Retry-After", String(Math.max(1, Math.ceil((this.#config.retry ?? DEFAULT_RETRY_AFTER_MS) / 1000))));
+      res.setHeader("Content-Type", "text/plain; charset=utf-8");
+    }
+    res.end("Too many open event streams; retry later.\n");
   }
 
   // Compression middleware buffers until told to flush; an event that sits

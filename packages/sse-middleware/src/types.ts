@@ -16,6 +16,17 @@ export interface SseOptions {
    * it reconnects. Default 1 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * Most streams this instance holds open at once. Past it a new stream is
+   * answered `503` with `Retry-After`, before any event. Default Infinity.
+   */
+  maxConnections?: number;
+  /**
+   * Milliseconds after which a stream is closed (plus up to 10% jitter), so
+   * load balancers can rebalance; the client reconnects and resumes from
+   * history. Default false: no limit.
+   */
+  maxAge?: number | false;
 }
 
 /** The optional fields of one event sent with {@link SseController.send}. */
