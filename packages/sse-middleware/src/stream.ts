@@ -168,8 +168,10 @@ export class SseStream implements SseController {
       res.setHeader("Cache-Control", "no-cache, no-transform");
       // Tells nginx not to buffer the stream.
       res.setHeader("X-Accel-Buffering", "no");
-      // HTTP/2 forbids connection-specific headers.
-      if (this.#req.httpVersionMajor < 2) res.setHeader("Connection", "keep-alive");
+      // Said out loud for proxies on HTTP/1.x, unless the client asked to
+      // close: a Connection header we set would stop Node from closing the
+      // socket after the response. HTTP/2 forbids connection headers.
+      if (this.#req.httpVersionMajor < 2 && res.shouldKeepAlive) res.setHeader("Connection", "keep-alive");
     }
     if (isHead) {
       res.end();

@@ -35,6 +35,18 @@ describe.each([
     stream.destroy();
   });
 
+  it("honours a client's Connection: close instead of forcing keep-alive", async () => {
+    const url = await serve((app) => {
+      app.get("/", sse(), (_req, res) => {
+        res.sse.send("x");
+        res.sse.close();
+      });
+    });
+    const stream = await request(`${url}/`, { headers: { Connection: "close" } });
+    expect(stream.headers["connection"]).toBe("close");
+    expect(await stream.ended).toBe("data: x\n\n");
+  });
+
   it("writes events exactly as formatted, and the parser sees each one", async () => {
     const url = await serve((app) => {
       app.use(sse());
