@@ -60,21 +60,38 @@ export function assertEventName(event: unknown): asserts event is string {
 }
 
 /**
- * Checks an event id. It must be a well-formed string with no CR, LF or NUL:
- * a line break would inject fields, and a parser ignores an id containing
- * NUL.
+ * The longest id, in UTF-8 bytes, that a client can send back: a longer
+ * `Last-Event-ID` is treated as absent.
+ */
+export const MAX_ID_BYTES = 1024;
+
+/**
+ * Checks an event id. A client sends the id back in the `Last-Event-ID`
+ * header to resume, so it must survive that trip: a well-formed string of at
+ * most {@link MAX_ID_BYTES} UTF-8 bytes, without CR, LF or NUL (a line
+ * break would inject fields, and a parser ignores an id with NUL), without
+ * other control characters (Node's HTTP parser rejects them in headers), and
+ * without leading or trailing spaces (HTTP strips them).
  * @throws TypeError naming the value and the rule.
  */
 export function assertEventId(id: unknown): asserts id is string {
-  if (typeof id !== "string") {
-    throw new TypeError(`SSE id must be a string, got ${describeValue(id)}`);
+  const problem = eventIdProblem(id);
+  if (problem !== undefined) throw new TypeError(`SSE id ${problem}, got ${describeValue(id)}`);
+}
+
+/** Why `id` is not a valid event id (see {@link assertEventId}), or undefined when it is. */
+export function eventIdProblem(id: unknown): string | undefined {
+  if (typeof id !== "string") return "must be a string";
+  if (/[\r\n\0]/.test(id)) return "must not contain CR, LF or NUL";
+  if (/[\x01-\x08\x0B\x0C\x0E-\x1F\x7F]/.test(id)) {
+    return "must not contain control characters (they cannot come back in Last-Event-ID)";
   }
-  if (/[\r\n\0]/.test(id)) {
-    throw new TypeError(`SSE id must not contain CR, LF or NUL, got ${describeValue(id)}`);
+  if (/^[ \t]|[ \t]$/.test(id)) return "must not start or end with a space or tab (HTTP strips them from Last-Event-ID)";
+  if (LONE_SURROGATE.test(id)) return "must be well-formed Unicode (no lone surrogate)";
+  if (id.length > MAX_ID_BYTES / 3 && Buffer.byteLength(id, "utf8") > MAX_ID_BYTES) {
+    return `must be at most ${MAX_ID_BYTES} bytes of UTF-8`;
   }
-  if (LONE_SURROGATE.test(id)) {
-    throw new TypeError(`SSE id must be well-formed Unicode (no lone surrogate), got ${describeValue(id)}`);
-  }
+  return undefined;
 }
 
 /**

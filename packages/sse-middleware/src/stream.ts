@@ -4,9 +4,11 @@ import {
   assertEventFields,
   assertEventName,
   describeValue,
+  eventIdProblem,
   formatComment,
   formatRetry,
   formatValidatedEvent,
+  MAX_ID_BYTES,
   PreparedEvent,
   serializeData,
 } from "./format.js";
@@ -33,7 +35,6 @@ const OPEN = 1;
 const CLOSED = 2;
 type State = typeof IDLE | typeof OPEN | typeof CLOSED;
 
-const LAST_EVENT_ID_MAX_BYTES = 1024;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 // The stream behind a response, found from the response in the shared
@@ -60,18 +61,19 @@ function onResponseClose(this: ResponseWithStream): void {
 
 /**
  * Decodes `Last-Event-ID`. Node hands header bytes over as latin1; the
- * browser sent UTF-8. Anything too long, not UTF-8, or holding a character
- * an id cannot hold counts as absent, so a hostile value is never echoed.
+ * browser sent UTF-8. Anything too long, not UTF-8, or not an id this
+ * library would have sent counts as absent, so a hostile value is never
+ * echoed.
  */
 export function decodeLastEventId(raw: string | string[] | undefined): string | undefined {
-  if (typeof raw !== "string" || raw.length > LAST_EVENT_ID_MAX_BYTES) return undefined;
+  if (typeof raw !== "string" || raw.length > MAX_ID_BYTES) return undefined;
   let id: string;
   try {
     id = utf8.decode(Buffer.from(raw, "latin1"));
   } catch {
     return undefined;
   }
-  return /[\r\n\0]/.test(id) ? undefined : id;
+  return eventIdProblem(id) === undefined ? id : undefined;
 }
 
 const SEND_OPTION_NAMES = new Set(["event", "id", "retry"]);

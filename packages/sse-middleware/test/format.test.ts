@@ -73,6 +73,21 @@ describe("formatEvent", () => {
     expect(() => formatEvent("x", { event })).toThrow(/event name must not contain CR or LF/);
   });
 
+  it.each([
+    ["a control character", "1\u0001"],
+    ["DEL", "1\u007f"],
+    ["a leading space", " 1"],
+    ["a trailing tab", "1\t"],
+    ["a lone surrogate", "1\ud800"],
+    ["over 1 KB of UTF-8", "é".repeat(513)],
+  ])("rejects an id with %s, which could not come back in Last-Event-ID", (_name, id) => {
+    expect(() => formatEvent("x", { id })).toThrow(TypeError);
+  });
+
+  it("accepts an id of exactly 1 KB, with inner spaces and tabs", () => {
+    expect(() => formatEvent("x", { id: "a \tb" + "c".repeat(1019) })).not.toThrow();
+  });
+
   it("rejects an empty event name, which a client would dispatch as message", () => {
     expect(() => formatEvent("x", { event: "" })).toThrow(TypeError);
   });

@@ -48,7 +48,8 @@ export function request(
   { method = "GET", headers = {} }: { method?: string; headers?: Record<string, string> } = {},
 ): Promise<RawStream> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
+    // Like a browser, ask for keep-alive (Node's client says close without an agent).
+    const req = http.request(url, { method, headers: { Connection: "keep-alive", ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       const events: EventSourceMessage[] = [];
       const parser = createParser({ onEvent: (event) => events.push(event) });

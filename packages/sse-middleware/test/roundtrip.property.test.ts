@@ -33,7 +33,13 @@ const isWellFormed = (text: string): boolean => (text as unknown as { isWellForm
 
 // The rules, restated independently of the library: the oracle.
 const validEventName = (event: string): boolean => event !== "" && !/[\r\n]/.test(event) && isWellFormed(event);
-const validId = (id: string): boolean => !/[\r\n\0]/.test(id) && isWellFormed(id);
+// An id must also come back intact in a Last-Event-ID header: no control
+// characters, no surrounding spaces, at most 1 KB of UTF-8.
+const validId = (id: string): boolean =>
+  !/[\x00-\x08\x0A-\x1F\x7F]/.test(id) &&
+  !/^[ \t]|[ \t]$/.test(id) &&
+  isWellFormed(id) &&
+  Buffer.byteLength(id) <= 1024;
 
 // Strings made mostly of the awkward parts: every line-break form, spaces,
 // a BOM, NUL, colons, field names, lone and paired surrogates.
