@@ -1,6 +1,7 @@
 import express, { type Express } from "express";
 import { fileURLToPath } from "node:url";
 import { sse } from "sse-middleware";
+import { createCompareRouter } from "./compare.js";
 import { firstTickAfter } from "./ticks.js";
 
 /** Options of the demo app; the defaults are the blog's: 20 ticks, a second apart. */
@@ -14,6 +15,8 @@ const publicDir = fileURLToPath(new URL("../../../public/", import.meta.url));
 /**
  * The blog's example: `GET /sse` streams the server's clock `ticks` times,
  * `intervalMs` apart, with ids 1..ticks; `GET /` is the page that shows it.
+ * `/compare/*` serves `compare.html`, which races polling, long polling and
+ * SSE over the same ticks.
  */
 export function createApp({ ticks = 20, intervalMs = 1000 }: DemoOptions = {}): Express {
   const app = express();
@@ -69,6 +72,8 @@ export function createApp({ ticks = 20, intervalMs = 1000 }: DemoOptions = {}): 
     res.on("close", () => clearInterval(timer));
     sendTick();
   });
+
+  app.use("/compare", createCompareRouter({ ticks, intervalMs }));
 
   app.use(express.static(publicDir));
   return app;
