@@ -21,6 +21,17 @@ export default defineConfig({
         extends: true,
         test: { name: "demo", root: "apps/demo", include: ["test/**/*.test.ts"] },
       },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          root: "e2e",
+          include: ["**/*.test.ts"],
+          // A browser starts, and each test watches a whole stream play out.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

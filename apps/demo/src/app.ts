@@ -1,6 +1,7 @@
 import express, { type Express } from "express";
 import { fileURLToPath } from "node:url";
 import { sse } from "sse-middleware";
+import { createCompareRouter } from "./compare.js";
 import { createNotificationChannel, notificationRoutes, type NotificationChannel } from "./notifications.js";
 import { firstTickAfter } from "./ticks.js";
 
@@ -17,6 +18,8 @@ const publicDir = fileURLToPath(new URL("../../../public/", import.meta.url));
 /**
  * The blog's example: `GET /sse` streams the server's clock `ticks` times,
  * `intervalMs` apart, with ids 1..ticks; `GET /` is the page that shows it.
+ * `/compare/*` serves `compare.html`, which races polling, long polling and
+ * SSE over the same ticks.
  */
 export function createApp({
   ticks = 20,
@@ -78,6 +81,8 @@ export function createApp({
     res.on("close", () => clearInterval(timer));
     sendTick();
   });
+
+  app.use("/compare", createCompareRouter({ ticks, intervalMs }));
 
   app.use(express.static(publicDir));
   return app;
