@@ -11,14 +11,11 @@ import type { StreamEntry } from "./entry.js";
 import type { RedisConnection } from "./redis-connection.js";
 
 /**
- * How long one XREAD waits for new entries. The reply (empty or not) shows
- * the connection is alive; {@link READER_SOCKET_TIMEOUT_MS} cuts one that
- * went silent.
+ * How long one XREAD waits for new entries. Its reply, empty or not, is the
+ * traffic that shows the connection is alive: it must come well within the
+ * connection's silence timeout (see redis-connection.ts).
  */
 const BLOCK_MS = 5000;
-
-/** A reader connection silent this long is dead, even if it never closed. */
-export const READER_SOCKET_TIMEOUT_MS = BLOCK_MS + 10_000;
 
 /** Entries read per round trip: a burst is fanned out in batches. */
 const BATCH = 1000;

@@ -11,7 +11,7 @@ import { retryDelay, sleep } from "./backoff.js";
 import { entryFields, prepareEntry, type ChannelEntry, type StreamEntry } from "./entry.js";
 import { readMissed, type MissedPage } from "./missed-entries.js";
 import { resolveRedisChannelOptions, type RedisChannelOptions } from "./options.js";
-import { READER_SOCKET_TIMEOUT_MS, readLoop } from "./read-loop.js";
+import { readLoop } from "./read-loop.js";
 import {
   closeConnection,
   connectToRedis,
@@ -117,7 +117,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
   let newestId: string | undefined;
   try {
     newestId = await openStream(commands, key);
-    reader = await connectToRedis(url, "reader", connectTimeout, READER_SOCKET_TIMEOUT_MS);
+    reader = await connectToRedis(url, "reader", connectTimeout);
   } catch (error) {
     commands.client.destroy();
     throw error;

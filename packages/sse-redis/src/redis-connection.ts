@@ -9,7 +9,16 @@ import { retryDelay } from "./backoff.js";
 /** What a connection is for; it shows in Redis's `CLIENT LIST` as `sse-middleware-redis:<role>`. */
 export type ConnectionRole = "commands" | "reader";
 
-function createRedisClient(url: string, role: ConnectionRole, connectTimeout: number, socketTimeout: number | undefined) {
+/**
+ * A connection with no traffic for this long is dead even if it never
+ * closed (a peer gone without a word): it is cut and made again. The reader
+ * hears from Redis every few seconds (its XREAD blocks for 5 s); the command
+ * connection, which may idle, pings.
+ */
+const SILENCE_TIMEOUT_MS = 15_000;
+const PING_INTERVAL_MS = 5000;
+
+function createRedisClient(url: string, role: ConnectionRole, connectTimeout: number) {
   let ready = false;
   const client = createClient({
     url,
@@ -18,9 +27,12 @@ function createRedisClient(url: string, role: ConnectionRole, connectTimeout: nu
     // Queued commands would wait for Redis to come back; a publish must say
     // at once that it failed.
     disableOfflineQueue: true,
+    // A PING would wait behind the reader's blocking XREAD; its replies are
+    // traffic enough.
+    ...(role === "commands" ? { pingInterval: PING_INTERVAL_MS } : {}),
     socket: {
       connectTimeout,
-      ...(socketTimeout === undefined ? {} : { socketTimeout }),
+      socketTimeout: SILENCE_TIMEOUT_MS,
       // Before the first connect, failing is the caller's answer; after it,
       // an outage is ridden out.
       reconnectStrategy: (retries: number, cause: Error) => (ready ? retryDelay(retries) : cause),
@@ -47,16 +59,9 @@ export function redactUrl(url: string): string {
 /**
  * Connects, or rejects with an Error naming the server and the reason once
  * the server refuses, or after `connectTimeout` ms without an answer.
- * `socketTimeout` (ms without any traffic) detects a connection that died
- * without closing.
  */
-export async function connectToRedis(
-  url: string,
-  role: ConnectionRole,
-  connectTimeout: number,
-  socketTimeout?: number,
-): Promise<RedisConnection> {
-  const client = createRedisClient(url, role, connectTimeout, socketTimeout);
+export async function connectToRedis(url: string, role: ConnectionRole, connectTimeout: number): Promise<RedisConnection> {
+  const client = createRedisClient(url, role, connectTimeout);
   const connection = { client, lastError: undefined as Error | undefined };
   // Without a listener an `error` event would crash the process; failures
   // reach callers through the commands that fail.
