@@ -8,9 +8,10 @@ import {
   type SubscribeOptions,
 } from "sse-middleware";
 import { retryDelay, sleep } from "./backoff.js";
-import { entryFields, prepareEntry, type ChannelEntry, type StreamEntry } from "./entry.js";
+import { entryFields, type ChannelEntry, type StreamEntry } from "./entry.js";
 import { readMissed, type MissedPage } from "./missed-entries.js";
 import { resolveRedisChannelOptions, type RedisChannelOptions } from "./options.js";
+import { PreparedEntries } from "./prepared-entries.js";
 import { readLoop } from "./read-loop.js";
 import {
   closeConnection,
@@ -66,8 +67,14 @@ const RESET_EVENT = "reset";
 /** Catch-up writes pause once this many bytes wait for a client, as in `createChannel`. */
 const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
 
-/** Entries per XRANGE while a subscriber catches up. */
-const REPLAY_PAGE = 500;
+/**
+ * Entries per XRANGE while a subscriber catches up: what one replaying
+ * client holds at most while it is slow to read.
+ */
+const REPLAY_PAGE = 100;
+
+/** At most this many prepared entries are kept for replays (fewer when maxLen is smaller). */
+const MAX_PREPARED = 10_000;
 
 /**
  * Live entries held for one catching-up subscriber. Past this the held ones
@@ -124,6 +131,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
   }
 
   const subscriptions = new Set<Subscription>();
+  const prepared = new PreparedEntries(Math.min(maxLen, MAX_PREPARED));
   const closing = new AbortController();
   let closed: Promise<void> | undefined;
 
@@ -162,7 +170,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
 
   function fanOut(entries: readonly StreamEntry[]): void {
     for (const raw of entries) {
-      const entry = prepareEntry(raw);
+      const entry = prepared.get(raw);
       newestId = entry.id;
       for (const subscription of subscriptions) {
         const { pending } = subscription;
@@ -209,7 +217,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
       else if (first) subscription.cursor = lastEventId;
       first = false;
       for (const raw of page.entries) {
-        if (!deliverOrEnd(subscription, prepareEntry(raw))) return;
+        if (!deliverOrEnd(subscription, prepared.get(raw))) return;
         if (stream.bufferedBytes > CATCH_UP_HIGH_WATER_BYTES) {
           await stream.drain();
           if (!isActive(subscription)) return;
