@@ -1,6 +1,8 @@
 // Several instances, one stream: what a client gets does not depend on
 // which instance it is connected to, or on how often it changes instance.
 import { afterEach, describe, expect, inject, it } from "vitest";
+import http from "node:http";
+import { createParser } from "eventsource-parser";
 import type { RawStream } from "../../sse-middleware/test/http-harness.js";
 import { compareStreamIds } from "../src/stream-id.js";
 import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
@@ -139,5 +141,37 @@ describe("a channel across instances", () => {
       expect(client.events.map((event) => event.data)).toEqual(expected.map((id) => payload(ids.indexOf(id))));
       client.destroy();
     }
+  });
+
+  it("bounds what it holds for a replaying client that stopped reading, and still leaves no gap and no duplicate", async () => {
+    const stream = uniqueStream();
+    const [a, b] = [await startInstance(redisUrl, stream, { maxLen: 20_000 }), await startInstance(redisUrl, stream)];
+    instances.push(a, b);
+    // Enough history to fill the socket's buffers, so the replay waits for the client.
+    const large = "x".repeat(20_000);
+    const history = await Promise.all(Array.from({ length: 1000 }, (_, n) => a.channel.publish(`${n}:${large}`)));
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(b.url, { agent: false, headers: { "Last-Event-ID": history[0]! } }, resolve).on("error", reject);
+    });
+    response.pause(); // the client stops reading
+    await b.subscribed(1);
+    // More live entries than a replaying client may have held for it (10,000).
+    const live: string[] = [];
+    for (let batch = 0; batch < 21; batch += 1) {
+      live.push(...(await Promise.all(Array.from({ length: 500 }, (_, n) => a.channel.publish(`live ${batch}.${n}`)))));
+    }
+    const expected = [...history.slice(1), ...live].sort(compareStreamIds);
+    const ids: (string | undefined)[] = [];
+    const parser = createParser({ onEvent: (event) => ids.push(event.id) });
+    await new Promise<void>((resolve) => {
+      response.setEncoding("utf8");
+      response.on("data", (text: string) => {
+        parser.feed(text);
+        if (ids.at(-1) === expected.at(-1)) resolve();
+      });
+      response.resume();
+    });
+    expect(ids).toEqual(expected);
+    response.destroy();
   });
 });
