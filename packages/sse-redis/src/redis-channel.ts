@@ -113,8 +113,9 @@ async function openStream(commands: RedisConnection, stream: string): Promise<st
  * loop on a connection of its own, and fans each entry out to its local
  * subscribers, serialised once. Entry ids are the SSE ids, so a client that
  * reconnects to any instance resumes where it left off.
- * @throws TypeError (synchronously, as a rejection) for a bad option; Error
- * when Redis cannot be reached within `connectTimeout`.
+ * Rejects with a TypeError for a bad option, and with an Error when Redis
+ * cannot be reached within `connectTimeout` or the key holds something
+ * other than a stream.
  */
 export async function createRedisChannel(options: RedisChannelOptions): Promise<RedisChannel> {
   const { url, stream: key, maxLen, connectTimeout } = resolveRedisChannelOptions(options);
@@ -133,7 +134,8 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
   const subscriptions = new Set<Subscription>();
   const prepared = new PreparedEntries(Math.min(maxLen, MAX_PREPARED));
   const closing = new AbortController();
-  let closed: Promise<void> | undefined;
+  /** Set once close() has run: resolves when both connections are closed. */
+  let whenClosed: Promise<void> | undefined;
 
   function unsubscribe(subscription: Subscription): void {
     if (subscriptions.delete(subscription)) subscription.detach();
@@ -245,7 +247,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
   return {
     async publish(data: unknown, publishOptions: RedisPublishOptions = {}): Promise<string> {
       const fields = entryFields(data, resolvePublishOptions(publishOptions));
-      if (closed !== undefined) throw new Error("Cannot publish on a closed channel");
+      if (whenClosed !== undefined) throw new Error("Cannot publish on a closed channel");
       try {
         return await commands.client.xAdd(key, "*", fields, {
           TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxLen },
@@ -263,7 +265,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
       if (filter !== undefined && typeof filter !== "function") {
         throw new TypeError(`subscribe() filter must be a function, got ${typeof filter}`);
       }
-      if (closed !== undefined) {
+      if (whenClosed !== undefined) {
         stream.close();
         return () => {};
       }
@@ -305,7 +307,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
     },
 
     close(): Promise<void> {
-      if (closed !== undefined) return closed;
+      if (whenClosed !== undefined) return whenClosed;
       for (const subscription of [...subscriptions]) {
         unsubscribe(subscription);
         subscription.stream.close();
@@ -313,11 +315,11 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
       closing.abort();
       // The reader is blocked in XREAD; a polite QUIT would wait behind it.
       reader.client.destroy();
-      closed = (async () => {
+      whenClosed = (async () => {
         await reading;
         await closeConnection(commands);
       })();
-      return closed;
+      return whenClosed;
     },
   };
 }
