@@ -1,11 +1,15 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Tests run against the library's TypeScript source, not a stale build.
+// Tests run against the libraries' TypeScript source, not a stale build.
 const alias = [
   {
     find: /^sse-middleware$/,
     replacement: fileURLToPath(new URL("packages/sse-middleware/src/index.ts", import.meta.url)),
+  },
+  {
+    find: /^sse-middleware-redis$/,
+    replacement: fileURLToPath(new URL("packages/sse-redis/src/index.ts", import.meta.url)),
   },
 ];
 
@@ -16,6 +20,18 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "sse-middleware", root: "packages/sse-middleware", include: ["test/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "sse-redis",
+          root: "packages/sse-redis",
+          include: ["test/**/*.test.ts"],
+          // A real redis-server, started once for the project and stopped after.
+          globalSetup: ["test/global-setup.ts"],
+          // Round trips to Redis and restarts of it take longer than in-memory tests.
+          testTimeout: 20_000,
+        },
       },
       {
         extends: true,

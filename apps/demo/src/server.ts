@@ -1,4 +1,6 @@
+import { createRedisChannel } from "sse-middleware-redis";
 import { createApp } from "./app.js";
+import { createNotificationChannel, type NotificationChannel } from "./notifications.js";
 
 function readPositiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -10,11 +12,27 @@ function readPositiveInt(name: string, fallback: number): number {
   return value;
 }
 
+/** The Redis stream every instance of the demo shares when REDIS_URL is set. */
+const NOTIFICATIONS_STREAM = "sse-demo:notifications";
+
+/**
+ * The notifications channel: in memory, or on Redis when REDIS_URL is set,
+ * so that several instances (say on ports 3000 and 3001) serve one page.
+ */
+async function notificationChannel(): Promise<{ channel: NotificationChannel; where: string }> {
+  const url = process.env.REDIS_URL;
+  if (url === undefined || url === "") return { channel: createNotificationChannel(), where: "in memory" };
+  const channel = await createRedisChannel({ url, stream: NOTIFICATIONS_STREAM, maxLen: 100 });
+  return { channel, where: `on Redis stream ${NOTIFICATIONS_STREAM}` };
+}
+
 const port = readPositiveInt("PORT", 3000);
 const intervalMs = readPositiveInt("TICK_MS", 1000);
+const notifications = await notificationChannel();
 
-const server = createApp({ intervalMs }).listen(port, () => {
+const server = createApp({ intervalMs, notifications: notifications.channel }).listen(port, () => {
   const address = server.address();
   const actual = typeof address === "object" && address !== null ? address.port : port;
   console.log(`sse-middleware demo: http://localhost:${actual}/ (ticks every ${intervalMs} ms)`);
+  console.log(`notifications ${notifications.where}: http://localhost:${actual}/notifications.html`);
 });

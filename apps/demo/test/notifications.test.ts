@@ -1,8 +1,8 @@
-import { EventSource } from "eventsource";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
+import { openPage, post } from "./notification-pages.js";
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -15,48 +15,6 @@ async function start(): Promise<string> {
   server = http.createServer(createApp({ intervalMs: 10 }));
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** A page's EventSource on the notifications stream, recording what it shows. */
-function openPage(url: string, lastEventId?: string) {
-  const texts: string[] = [];
-  let lastId: string | undefined = lastEventId;
-  const waiters = new Set<() => void>();
-  const source = new EventSource(`${url}/notifications/stream`, {
-    fetch: (input, init) =>
-      fetch(input, { ...init, headers: { ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}), ...init?.headers } }),
-  });
-  const opened = new Promise<void>((resolve) => (source.onopen = () => resolve()));
-  source.addEventListener("notification", (event) => {
-    texts.push((JSON.parse(event.data) as { text: string }).text);
-    lastId = event.lastEventId;
-    for (const wake of waiters) wake();
-  });
-  return {
-    opened,
-    texts,
-    lastId: () => lastId,
-    close: () => source.close(),
-    waitForCount: (count: number) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (texts.length >= count) {
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        waiters.add(check);
-        check();
-      }),
-  };
-}
-
-async function post(url: string, text: string): Promise<Response> {
-  return fetch(`${url}/notifications`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ text }),
-  });
 }
 
 describe("the demo's notifications", () => {

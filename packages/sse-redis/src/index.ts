@@ -1,0 +1,3 @@
+export { createRedisChannel } from "./redis-channel.js";
+export type { RedisChannel, RedisPublishOptions } from "./redis-channel.js";
+export type { RedisChannelOptions } from "./options.js";

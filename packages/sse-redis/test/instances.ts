@@ -1,0 +1,96 @@
+/**
+ * App instances for the tests: each an Express server in this process with
+ * its own createRedisChannel on a shared stream, as separate deployments
+ * behind a load balancer would be.
+ */
+import { randomUUID } from "node:crypto";
+import express from "express";
+import { sse, type SseController, type SseOptions, type SubscribeOptions } from "sse-middleware";
+import { createRedisChannel, type RedisChannel, type RedisChannelOptions } from "sse-middleware-redis";
+import { listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
+
+export interface Instance {
+  readonly channel: RedisChannel;
+  /** The stream endpoint: `GET` subscribes to the channel. */
+  readonly url: string;
+  /** Server-side controllers, in the order clients subscribed. */
+  readonly controllers: SseController[];
+  /** Resolves once `count` clients have subscribed to this instance in total. */
+  subscribed(count: number): Promise<void>;
+  /** Closes the channel, then the HTTP server. */
+  close(): Promise<void>;
+}
+
+export interface InstanceOptions {
+  maxLen?: number;
+  sse?: SseOptions;
+  subscribe?: SubscribeOptions;
+}
+
+/** A stream key no other test uses. */
+export function uniqueStream(): string {
+  return `sse-redis-test:${randomUUID()}`;
+}
+
+export async function startInstance(
+  redisUrl: string,
+  stream: string,
+  { maxLen, sse: sseOptions = { keepAlive: false }, subscribe = {} }: InstanceOptions = {},
+): Promise<Instance> {
+  const channelOptions: RedisChannelOptions = { url: redisUrl, stream, ...(maxLen === undefined ? {} : { maxLen }) };
+  const channel = await createRedisChannel(channelOptions);
+  const controllers: SseController[] = [];
+  const waiting = new Set<() => void>();
+  const app = express();
+  app.get("/events", sse(sseOptions), (_req, res) => {
+    channel.subscribe(res.sse, subscribe);
+    controllers.push(res.sse);
+    for (const wake of waiting) wake();
+  });
+  let server: TestServer;
+  try {
+    server = await listen(app);
+  } catch (error) {
+    await channel.close();
+    throw error;
+  }
+  return {
+    channel,
+    url: `${server.url}/events`,
+    controllers,
+    subscribed: (count) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (controllers.length >= count) {
+            waiting.delete(check);
+            resolve();
+          }
+        };
+        waiting.add(check);
+        check();
+      }),
+    async close() {
+      await channel.close();
+      await server.close();
+    },
+  };
+}
+
+/** Connects a client to an instance and waits until the instance has subscribed it. */
+export async function connect(instance: Instance, lastEventId?: string): Promise<RawStream> {
+  const before = instance.controllers.length;
+  const headers: Record<string, string> = lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId };
+  const client = await request(instance.url, { headers });
+  await instance.subscribed(before + 1);
+  return client;
+}
+
+/** The data of the client's events that are not `reset`, in the order received. */
+export function dataOf(client: RawStream): string[] {
+  return client.events.filter((event) => event.event !== "reset").map((event) => event.data);
+}
+
+/** Resolves once the client has received `count` events that are not `reset`. */
+export function waitForEvents(client: RawStream, count: number): Promise<unknown> {
+  return client.waitFor(() => client.events.filter((event) => event.event !== "reset").length >= count);
+}
