@@ -5,14 +5,17 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedisServer } from "../packages/sse-redis/test/redis-server.js";
 import { packPackage, root } from "./pack.js";
 
 const run = promisify(execFile);
 let coreTarball: string;
+let redisTarball: string;
 const workDirs: string[] = [];
 
 beforeAll(() => {
   coreTarball = packPackage("packages/sse-middleware");
+  redisTarball = packPackage("packages/sse-redis");
 });
 afterAll(() => {
   for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
@@ -28,9 +31,13 @@ async function installApp(name: string, tarballs: string[]): Promise<string> {
 }
 
 /** Starts the app's server, waits for "LISTENING <port>", returns the base URL and the process. */
-function startApp(dir: string, script: string): Promise<{ url: string; child: ChildProcess }> {
+function startApp(dir: string, script: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     const onData = (data: Buffer) => {
       output += data.toString();
@@ -140,6 +147,65 @@ describe("the packed sse-middleware tarball", () => {
       );
     } finally {
       child.kill();
+    }
+  }, 180_000);
+});
+
+describe("the packed sse-middleware-redis tarball", () => {
+  it("depends on the core through a published range, holds no src or tests, and passes publint and attw", async () => {
+    const manifest = JSON.parse(
+      execFileSync("tar", ["-xzOf", redisTarball, "package/package.json"], { encoding: "utf8" }),
+    ) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+    expect(manifest.peerDependencies["sse-middleware"]).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(JSON.stringify(manifest)).not.toContain("workspace:");
+    expect(Object.keys(manifest.dependencies)).toEqual(["redis"]);
+    const listing = execFileSync("tar", ["-tzf", redisTarball], { encoding: "utf8" });
+    expect(listing).not.toMatch(/package\/(src|test)\//);
+    expect(listing).toContain("package/LICENSE");
+    const bin = (name: string) => join(root, "node_modules", ".bin", name);
+    expect((await run(bin("publint"), ["run", "--strict", redisTarball], { cwd: root })).stdout).toMatch(/All good!/);
+    const attw = await run(bin("attw"), [redisTarball, "--format", "json"], { cwd: root });
+    expect((JSON.parse(attw.stdout) as { analysis: { problems: unknown[] } }).analysis.problems).toEqual([]);
+  }, 120_000);
+
+  it("in a fresh TypeScript app against a real redis-server: type-checks, publishes and streams", async () => {
+    const redis = await startRedisServer();
+    try {
+      const dir = await installApp("redis-ts", [coreTarball, redisTarball]);
+      await run(join(dir, "node_modules", ".bin", "tsc"), ["-p", "."], { cwd: dir });
+      const { url, child } = await startApp(dir, "dist/server.js", { REDIS_URL: redis.url });
+      try {
+        const response = await fetch(`${url}/events`);
+        expect(response.headers.get("content-type")).toBe("text/event-stream");
+        const events: EventSourceMessage[] = [];
+        const parser = createParser({ onEvent: (event) => events.push(event) });
+        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+        const ids: string[] = [];
+        for (const title of ["first", "second"]) {
+          const published = await fetch(`${url}/publish`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ title }),
+          });
+          expect(published.status).toBe(201);
+          ids.push(((await published.json()) as { id: string }).id);
+        }
+        while (events.length < 2) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          parser.feed(value);
+        }
+        await reader.cancel();
+        expect(events).toEqual([
+          { id: ids[0], event: "story", data: '{"title":"first"}' },
+          { id: ids[1], event: "story", data: '{"title":"second"}' },
+        ]);
+        expect(ids[0]).toMatch(/^\d+-\d+$/);
+      } finally {
+        child.kill();
+      }
+    } finally {
+      await redis.remove();
     }
   }, 180_000);
 });
