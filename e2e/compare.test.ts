@@ -1,29 +1,16 @@
 import { readFile } from "node:fs/promises";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, type HeadlessChromium } from "./chromium.js";
-import { startDemo, type DemoServer } from "./demo-server.js";
+import { describe, expect, it } from "vitest";
+import type { DemoServer } from "./demo-server.js";
+import { useBrowserSuite } from "./suite.js";
 import { saveScreenshot, updateDocs } from "./screenshots.js";
 
-let browser: HeadlessChromium;
-const servers: DemoServer[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
+const suite = useBrowserSuite();
 
 const ticks = 10;
 
-async function serve(intervalMs: number, tickCount = ticks): Promise<DemoServer> {
-  const server = await startDemo({ ticks: tickCount, intervalMs }, 0);
-  servers.push(server);
-  return server;
+function serve(intervalMs: number, tickCount = ticks): Promise<DemoServer> {
+  return suite.startDemo({ ticks: tickCount, intervalMs }, 0);
 }
 
 const columnNames = ["Polling", "Long polling", "SSE"] as const;
@@ -82,7 +69,7 @@ function range(from: number, to: number): number[] {
 describe("compare.html in Chromium: polling, long polling and SSE over the same ticks", () => {
   it("shows every tick in all three columns, once each and in order", async () => {
     const server = await serve(150);
-    const page = await browser.newPage({ width: 1024, height: 800 });
+    const page = await suite.newPage({ width: 1024, height: 800 });
     await page.goto(`${server.url}/compare.html`);
     await waitForRun(page);
     expect(await page.getByRole("status").innerText()).toBe(`Done: each client showed all ${ticks} ticks.`);
@@ -100,7 +87,7 @@ describe("compare.html in Chromium: polling, long polling and SSE over the same 
 
   it("counts one request for SSE, more than the ticks for polling, one a tick for long polling", async () => {
     const server = await serve(150);
-    const page = await browser.newPage({ width: 1024, height: 800 });
+    const page = await suite.newPage({ width: 1024, height: 800 });
     await page.goto(`${server.url}/compare.html`);
     await waitForRun(page);
     const polling = await readColumn(page, "Polling");
@@ -117,7 +104,7 @@ describe("compare.html in Chromium: polling, long polling and SSE over the same 
 
   it("starts a fresh run of the same ticks on Run again", async () => {
     const server = await serve(50, 5);
-    const page = await browser.newPage({ width: 1024, height: 800 });
+    const page = await suite.newPage({ width: 1024, height: 800 });
     await page.goto(`${server.url}/compare.html`);
     await waitForRun(page);
     const runAgain = page.getByRole("button", { name: "Run again" });
@@ -135,7 +122,7 @@ describe("compare.html in Chromium: polling, long polling and SSE over the same 
 
   it("marks its parts as landmarks and fits a phone's width without scrolling sideways", async () => {
     const server = await serve(20, 5);
-    const page = await browser.newPage({ width: 375, height: 812 });
+    const page = await suite.newPage({ width: 375, height: 812 });
     await page.goto(`${server.url}/compare.html`);
     await waitForRun(page);
     await expect(page.getByRole("banner").count()).resolves.toBe(1);
@@ -148,7 +135,7 @@ describe("compare.html in Chromium: polling, long polling and SSE over the same 
   it("saves a screenshot of a finished run", async () => {
     // The README's picture runs at the demo's real pace: 20 ticks, a second apart.
     const server = updateDocs ? await serve(1000, 20) : await serve(50);
-    const page = await browser.newPage({ width: 960, height: 600 });
+    const page = await suite.newPage({ width: 960, height: 600 });
     await page.goto(`${server.url}/compare.html`);
     await waitForRun(page);
     const path = await saveScreenshot(page, "compare.png");

@@ -1,27 +1,14 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, type HeadlessChromium } from "./chromium.js";
-import { startDemo, type DemoServer } from "./demo-server.js";
+import { describe, expect, it } from "vitest";
+import type { DemoServer } from "./demo-server.js";
+import { useBrowserSuite } from "./suite.js";
 import { saveScreenshot, updateDocs } from "./screenshots.js";
 
-let browser: HeadlessChromium;
-const servers: DemoServer[] = [];
+const suite = useBrowserSuite();
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
-
-async function serve(intervalMs: number, port?: number): Promise<DemoServer> {
-  const server = await startDemo({ ticks: 20, intervalMs }, port);
-  servers.push(server);
-  return server;
+function serve(intervalMs: number, port?: number): Promise<DemoServer> {
+  return suite.startDemo({ ticks: 20, intervalMs }, port);
 }
 
 /** One `<p>` of the page, read from the text a person sees: "<ms> #<id> · <time> · <delay> ms". */
@@ -70,7 +57,7 @@ describe("the demo page in Chromium", () => {
   it("shows 20 messages, ids 1..20 with increasing times, then stops for good", async () => {
     const intervalMs = 50;
     const server = await serve(intervalMs);
-    const page = await browser.newPage();
+    const page = await suite.newPage();
     await page.goto(server.url);
     await waitForState(page, "done");
 
@@ -93,7 +80,7 @@ describe("the demo page in Chromium", () => {
 
   it("picks up after a server restart from the next tick, with no repeat and no gap", async () => {
     const first = await serve(100);
-    const page = await browser.newPage();
+    const page = await suite.newPage();
     const shownStates = await recordStates(page);
     await page.goto(first.url);
     await page.waitForFunction(() => document.querySelectorAll("#messages p").length >= 5);
@@ -115,7 +102,7 @@ describe("the demo page in Chromium", () => {
 
   it("shows the connection state: connecting, open while streaming, done at the end", async () => {
     const server = await serve(50);
-    const page = await browser.newPage();
+    const page = await suite.newPage();
     const shownStates = await recordStates(page);
     await page.goto(server.url);
     await waitForState(page, "done");
@@ -127,7 +114,7 @@ describe("the demo page in Chromium", () => {
 
   it("marks its parts as landmarks and announces messages in a live region", async () => {
     const server = await serve(20);
-    const page = await browser.newPage();
+    const page = await suite.newPage();
     await page.goto(server.url);
     await waitForState(page, "done");
     await expect(page.getByRole("banner").count()).resolves.toBe(1);
@@ -141,7 +128,7 @@ describe("the demo page in Chromium", () => {
 
   it("fits a phone's width without scrolling sideways", async () => {
     const server = await serve(20);
-    const page = await browser.newPage({ width: 375, height: 812 });
+    const page = await suite.newPage({ width: 375, height: 812 });
     await page.goto(server.url);
     await waitForState(page, "done");
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
@@ -151,7 +138,7 @@ describe("the demo page in Chromium", () => {
   it("saves a screenshot of the finished page", async () => {
     // The README's picture is taken at the blog's pace, so its times read a second apart.
     const server = await serve(updateDocs ? 1000 : 50);
-    const page = await browser.newPage({ width: 720, height: 600 });
+    const page = await suite.newPage({ width: 720, height: 600 });
     await page.goto(server.url);
     await waitForState(page, "done");
     const path = await saveScreenshot(page, "demo.png");

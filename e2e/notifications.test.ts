@@ -1,22 +1,10 @@
 import type { Page } from "playwright-core";
 import { createChannel } from "sse-middleware";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, type HeadlessChromium } from "./chromium.js";
-import { startDemo, type DemoServer } from "./demo-server.js";
+import { describe, expect, it } from "vitest";
+import { useBrowserSuite } from "./suite.js";
 import { saveScreenshot } from "./screenshots.js";
 
-let browser: HeadlessChromium;
-const servers: DemoServer[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
+const suite = useBrowserSuite();
 
 const shown = (page: Page): Promise<string[]> =>
   page.locator("#notifications li").evaluateAll((items) => items.map((item) => item.lastChild?.textContent ?? ""));
@@ -26,7 +14,7 @@ async function waitForShown(page: Page, count: number): Promise<void> {
 }
 
 async function openPage(url: string, width?: number): Promise<Page> {
-  const page = await browser.newPage(width === undefined ? {} : { width });
+  const page = await suite.newPage(width === undefined ? {} : { width });
   await page.goto(`${url}/notifications.html`);
   await page.waitForFunction(() => document.getElementById("state")?.textContent === "open");
   return page;
@@ -40,8 +28,7 @@ async function postFrom(page: Page, text: string): Promise<void> {
 
 describe("the notifications page in Chromium", () => {
   it("shows a message posted from one page on every open page", async () => {
-    const server = await startDemo({});
-    servers.push(server);
+    const server = await suite.startDemo({});
     const pages = await Promise.all([openPage(server.url), openPage(server.url), openPage(server.url)]);
     await postFrom(pages[0]!, "build 42 is green");
     for (const page of pages) {
@@ -56,8 +43,7 @@ describe("the notifications page in Chromium", () => {
     // One channel outlives the server, as it would on Redis or in a process
     // that keeps running while the connection drops.
     const notifications = createChannel({ history: 100 });
-    const first = await startDemo({ notifications });
-    servers.push(first);
+    const first = await suite.startDemo({ notifications });
     const page = await openPage(first.url);
     await postFrom(page, "one");
     await waitForShown(page, 1);
@@ -67,8 +53,7 @@ describe("the notifications page in Chromium", () => {
     notifications.publish({ text: "two", at: Date.now() }, { event: "notification" });
     notifications.publish({ text: "three", at: Date.now() }, { event: "notification" });
 
-    const again = await startDemo({ notifications }, first.port);
-    servers.push(again);
+    const again = await suite.startDemo({ notifications }, first.port);
     await waitForShown(page, 3);
     await page.waitForFunction(() => document.getElementById("state")?.textContent === "open");
     expect(await shown(page)).toEqual(["one", "two", "three"]);
@@ -76,8 +61,7 @@ describe("the notifications page in Chromium", () => {
   });
 
   it("is readable at a phone's width, with landmarks and a live list", async () => {
-    const server = await startDemo({});
-    servers.push(server);
+    const server = await suite.startDemo({});
     const page = await openPage(server.url, 375);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await expect(page.getByRole("main").count()).resolves.toBe(1);

@@ -1,38 +1,27 @@
 // What a page of the notifications demo does, from Node: an EventSource on
 // the stream, and posting a message.
 import { EventSource } from "eventsource";
+import { Arrivals } from "../../../packages/sse-middleware/test/http-harness.js";
 
 /** A page's EventSource on the notifications stream, recording what it shows. */
 export function openPage(url: string, lastEventId?: string) {
-  const texts: string[] = [];
+  const texts = new Arrivals<string>();
   let lastId: string | undefined = lastEventId;
-  const waiters = new Set<() => void>();
   const source = new EventSource(`${url}/notifications/stream`, {
     fetch: (input, init) =>
       fetch(input, { ...init, headers: { ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}), ...init?.headers } }),
   });
   const opened = new Promise<void>((resolve) => (source.onopen = () => resolve()));
   source.addEventListener("notification", (event) => {
-    texts.push((JSON.parse(event.data) as { text: string }).text);
     lastId = event.lastEventId;
-    for (const wake of waiters) wake();
+    texts.push((JSON.parse(event.data) as { text: string }).text);
   });
   return {
     opened,
-    texts,
+    texts: texts.items,
     lastId: () => lastId,
     close: () => source.close(),
-    waitForCount: (count: number) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (texts.length >= count) {
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        waiters.add(check);
-        check();
-      }),
+    waitForCount: (count: number) => texts.atLeast(count),
   };
 }
 

@@ -1,7 +1,7 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { aborted, listen, nextTurn, rawGet, request, type TestServer } from "./http-harness.js";
+import { aborted, Arrivals, listen, nextTurn, rawGet, request, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -14,29 +14,14 @@ const EVENT_SIZE = 10_000;
 const EVENTS = 3000; // 30 MB: more than loopback socket buffers can hide
 const PER_TICK = 10;
 
-/** Resolves once the handler has run `count` times. */
+/** Routes `path` to `handle`, recording each request's controller as it arrives. */
 function controllersOf(app: express.Express, path: string, handle: (sse: SseController) => void) {
-  const controllers: SseController[] = [];
-  const waiting = new Set<() => void>();
+  const arrivals = new Arrivals<SseController>();
   app.get(path, (_req, res) => {
     handle(res.sse);
-    controllers.push(res.sse);
-    for (const wake of waiting) wake();
+    arrivals.push(res.sse);
   });
-  return {
-    controllers,
-    count: (n: number) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (controllers.length >= n) {
-            waiting.delete(check);
-            resolve();
-          }
-        };
-        waiting.add(check);
-        check();
-      }),
-  };
+  return { controllers: arrivals.items, count: (n: number) => arrivals.atLeast(n) };
 }
 
 describe("a client that stops reading", () => {

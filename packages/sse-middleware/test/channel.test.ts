@@ -1,7 +1,7 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "sse-middleware";
-import { aborted, listen, rawGet, request, type TestServer } from "./http-harness.js";
+import { aborted, Arrivals, listen, rawGet, request, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -18,29 +18,17 @@ interface ChannelServer {
 }
 
 async function serveChannel(channel: Channel, options: SubscribeOptions = {}, sseOptions = {}): Promise<ChannelServer> {
-  const controllers: SseController[] = [];
-  const waiting = new Set<() => void>();
+  const arrivals = new Arrivals<SseController>();
   const app = express();
   app.get("/events", sse(sseOptions), (_req, res) => {
     channel.subscribe(res.sse, options);
-    controllers.push(res.sse);
-    for (const wake of waiting) wake();
+    arrivals.push(res.sse);
   });
   server = await listen(app);
   return {
     url: `${server.url}/events`,
-    controllers,
-    subscribed: (count) =>
-      new Promise((resolve) => {
-        const check = () => {
-          if (controllers.length >= count) {
-            waiting.delete(check);
-            resolve();
-          }
-        };
-        waiting.add(check);
-        check();
-      }),
+    controllers: arrivals.items,
+    subscribed: (count) => arrivals.atLeast(count),
   };
 }
 

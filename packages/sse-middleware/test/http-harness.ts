@@ -189,3 +189,31 @@ export async function rawGet(url: string, headers: Record<string, string> = {}):
       }),
   };
 }
+
+/**
+ * Things that arrive one by one (handlers that ran, events a client got),
+ * and a way to wait until enough have.
+ */
+export class Arrivals<T> {
+  readonly items: T[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  push(item: T): void {
+    this.items.push(item);
+    for (const wake of this.#waiters) wake();
+  }
+
+  /** Resolves once at least `count` items have arrived. */
+  atLeast(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.items.length >= count) {
+          this.#waiters.delete(check);
+          resolve();
+        }
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+}

@@ -4,17 +4,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController } from "sse-middleware";
 import { listen, request, type TestServer } from "./http-harness.js";
-
-// Each line-break form a parser honours, and NUL, which makes a parser drop an id.
-const BREAKS: [string, string][] = [
-  ["LF", "\n"],
-  ["CR", "\r"],
-  ["CRLF", "\r\n"],
-  ["NUL", "\0"],
-];
-
-/** What an attacker would put in a field: a forged event after a line break. */
-const forged = (brk: string) => `x${brk}event: admin${brk}id: 666${brk}data: pwned${brk}${brk}data: more`;
+import { BREAKS, forged } from "./injection-cases.js";
 
 type Misuse = (sse: SseController, channel: Channel, value: string) => unknown;
 

@@ -5,6 +5,7 @@ import net from "node:net";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
+import { BREAKS, forged } from "../../sse-middleware/test/injection-cases.js";
 
 const redisUrl = inject("redisUrl");
 const redis = createClient({ url: redisUrl });
@@ -20,14 +21,6 @@ afterEach(async () => {
   await instance?.close();
   instance = undefined;
 });
-
-const BREAKS: [string, string][] = [
-  ["LF", "\n"],
-  ["CR", "\r"],
-  ["CRLF", "\r\n"],
-  ["NUL", "\0"],
-];
-const forged = (brk: string) => `x${brk}event: admin${brk}id: 666${brk}data: pwned${brk}${brk}data: more`;
 
 async function sentinel(stream: string): Promise<string> {
   return redis.xAdd(stream, "*", { event: "end", data: "sentinel" });

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import express from "express";
 import { sse, type SseController, type SseOptions, type SubscribeOptions } from "sse-middleware";
 import { createRedisChannel, type RedisChannel, type RedisChannelOptions } from "sse-middleware-redis";
-import { listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
+import { Arrivals, listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
 
 export interface Instance {
   readonly channel: RedisChannel;
@@ -39,13 +39,11 @@ export async function startInstance(
 ): Promise<Instance> {
   const channelOptions: RedisChannelOptions = { url: redisUrl, stream, ...(maxLen === undefined ? {} : { maxLen }) };
   const channel = await createRedisChannel(channelOptions);
-  const controllers: SseController[] = [];
-  const waiting = new Set<() => void>();
+  const arrivals = new Arrivals<SseController>();
   const app = express();
   app.get("/events", sse(sseOptions), (_req, res) => {
     channel.subscribe(res.sse, subscribe);
-    controllers.push(res.sse);
-    for (const wake of waiting) wake();
+    arrivals.push(res.sse);
   });
   let server: TestServer;
   try {
@@ -57,18 +55,8 @@ export async function startInstance(
   return {
     channel,
     url: `${server.url}/events`,
-    controllers,
-    subscribed: (count) =>
-      new Promise((resolve) => {
-        const check = () => {
-          if (controllers.length >= count) {
-            waiting.delete(check);
-            resolve();
-          }
-        };
-        waiting.add(check);
-        check();
-      }),
+    controllers: arrivals.items,
+    subscribed: (count) => arrivals.atLeast(count),
     async close() {
       await channel.close();
       await server.close();

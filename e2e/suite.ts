@@ -1,0 +1,42 @@
+import { afterAll, afterEach, beforeAll } from "vitest";
+import type { DemoOptions } from "../apps/demo/src/app.js";
+import { launchChromium, type HeadlessChromium } from "./chromium.js";
+import { startDemo, type DemoServer } from "./demo-server.js";
+
+/** What a browser test file works with; see {@link useBrowserSuite}. */
+export interface BrowserSuite {
+  /** Opens a tab in the file's Chromium. */
+  newPage: HeadlessChromium["newPage"];
+  /** Starts the demo app (stopped after the test), on `port` or any free one. */
+  startDemo(options: DemoOptions, port?: number): Promise<DemoServer>;
+}
+
+/**
+ * Registers the hooks every browser test file needs: one Chromium for the
+ * file, closed after it, and every demo server a test started stopped after
+ * that test.
+ */
+export function useBrowserSuite(): BrowserSuite {
+  let browser: HeadlessChromium | undefined;
+  const servers: DemoServer[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.stop()));
+  });
+  return {
+    newPage(options) {
+      if (browser === undefined) throw new Error("the browser starts in beforeAll");
+      return browser.newPage(options);
+    },
+    async startDemo(options, port) {
+      const server = await startDemo(options, port);
+      servers.push(server);
+      return server;
+    },
+  };
+}
