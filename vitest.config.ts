@@ -21,6 +21,10 @@ export default defineConfig({
         extends: true,
         test: { name: "demo", root: "apps/demo", include: ["test/**/*.test.ts"] },
       },
+      {
+        extends: true,
+        test: { name: "bench", root: "bench", include: ["test/**/*.test.ts"] },
+      },
     ],
   },
 });

@@ -1,0 +1,56 @@
+/** The sizes of every scenario; the full bench and the smoke differ only here. */
+export interface BenchConfig {
+  /** Load generator processes. */
+  workers: number;
+  fanout: {
+    clients: number[];
+    events: number;
+    burstSize: number;
+    payloadBytes: number;
+    /** Measured rounds of `events` each; the median counts. */
+    rounds: number;
+    timeoutMs: number;
+  };
+  steady: {
+    clients: number;
+    /** Events published, warm-up included. */
+    events: number;
+    /** The first events, not measured while the JIT settles. */
+    warmupEvents: number;
+    perSecond: number;
+    payloadBytes: number;
+  };
+  memory: { streams: number[] };
+  slowReader: {
+    /** Reading clients; the stalled one comes on top, making the round number. */
+    readers: number;
+    events: number;
+    burstSize: number;
+    payloadBytes: number;
+    rounds: number;
+    timeoutMs: number;
+  };
+  churn: { concurrency: number; durationMs: number; maxCycles: number };
+}
+
+/** The bench as issue #6 asks for it. */
+export const FULL: BenchConfig = {
+  workers: 4,
+  fanout: { clients: [1000, 10_000], events: 200, burstSize: 20, payloadBytes: 100, rounds: 3, timeoutMs: 180_000 },
+  steady: { clients: 1000, events: 600, warmupEvents: 100, perSecond: 100, payloadBytes: 100 },
+  memory: { streams: [1000, 10_000] },
+  // 6.4 MiB per client: more than loopback's socket buffers hold for a
+  // client that never reads (about 4 MiB here) plus the library's 1 MiB bound.
+  slowReader: { readers: 999, events: 1600, burstSize: 16, payloadBytes: 4096, rounds: 1, timeoutMs: 120_000 },
+  churn: { concurrency: 64, durationMs: 3000, maxCycles: 20_000 },
+};
+
+/** Every scenario at toy size: proves the bench works, measures nothing. */
+export const SMOKE: BenchConfig = {
+  workers: 2,
+  fanout: { clients: [20], events: 20, burstSize: 5, payloadBytes: 100, rounds: 2, timeoutMs: 10_000 },
+  steady: { clients: 20, events: 20, warmupEvents: 5, perSecond: 200, payloadBytes: 100 },
+  memory: { streams: [20] },
+  slowReader: { readers: 19, events: 24, burstSize: 8, payloadBytes: 4096, rounds: 1, timeoutMs: 10_000 },
+  churn: { concurrency: 4, durationMs: 300, maxCycles: 100 },
+};
