@@ -283,15 +283,18 @@ export class SseStream implements SseController {
       this.open();
       if (this.closed) return false;
     }
-    // The bound applies to bytes the client has had a chance to take and
-    // hasn't: what earlier ticks left unsent. This tick's own bytes don't
-    // count yet, so one event larger than the bound still reaches a client
-    // that reads; a client that doesn't is cut on the next write.
-    if (this.#res.writableLength > this.#config.maxBufferedBytes) {
-      this.#cutSlowClient();
-      return false;
-    }
     if (this.#pending.length === 0) {
+      // The bound applies to bytes the client has had a chance to take and
+      // hasn't: what earlier ticks left unsent. This tick's own bytes don't
+      // count yet, so one event larger than the bound still reaches a client
+      // that reads; a client that doesn't is cut on the next write. Those
+      // bytes only change between ticks or when pending chunks go out, so
+      // one look per batch is enough: a fan-out of a burst to thousands of
+      // streams must not walk each response's write state for every event.
+      if (this.#res.writableLength > this.#config.maxBufferedBytes) {
+        this.#cutSlowClient();
+        return false;
+      }
       dirty.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
@@ -306,7 +309,9 @@ export class SseStream implements SseController {
   #takePending(): string | Buffer | undefined {
     if (this.#pending.length === 0) return undefined;
     const joined = joinChunks(this.#pending);
-    this.#pending = [];
+    // Emptied in place: a fan-out to thousands of streams would otherwise
+    // leave an array per stream per tick for the collector.
+    this.#pending.length = 0;
     this.#pendingBytes = 0;
     return joined;
   }
