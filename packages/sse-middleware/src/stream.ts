@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { chunkSize, forgetJoin, joinChunks, type Chunk } from "./chunks.js";
+import { attachFeed, type Feed } from "./feeds.js";
 import {
   assertEventFields,
   assertEventName,
@@ -101,6 +102,7 @@ export class SseStream implements SseController {
   #pending: Chunk[] = [];
   #pendingBytes = 0;
   #abort: AbortController | undefined;
+  #feed: Feed | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
     this.#req = req;
@@ -130,7 +132,17 @@ export class SseStream implements SseController {
   }
 
   get bufferedBytes(): number {
+    this.#settleFeeds();
     return this.#pendingBytes + this.#res.writableLength;
+  }
+
+  /** Registers the one channel that may owe this stream events; see feeds.ts. @internal */
+  [attachFeed](feed: Feed): (() => void) | undefined {
+    if (this.#feed !== undefined) return undefined;
+    this.#feed = feed;
+    return () => {
+      if (this.#feed === feed) this.#feed = undefined;
+    };
   }
 
   open(): void {
@@ -191,6 +203,7 @@ export class SseStream implements SseController {
     if (this.#state !== OPEN) return;
     // Hand this tick's chunks to the socket now, so what is measured is what
     // the client has yet to take.
+    this.#settleFeeds();
     this.flush();
     const res = this.#res;
     while (this.#state === OPEN && res.writableNeedDrain) {
@@ -238,6 +251,7 @@ export class SseStream implements SseController {
     if (this.#state === IDLE) this.open();
     // open() ends a HEAD response at once.
     if (this.closed) return;
+    this.#settleFeeds();
     const last = this.#takePending();
     this.#markClosed();
     if (last === undefined) this.#res.end();
@@ -278,7 +292,16 @@ export class SseStream implements SseController {
     this.#markClosed();
   }
 
+  // Events a channel owes this stream come before what it is about to send,
+  // write or count.
+  #settleFeeds(): void {
+    this.#feed?.();
+  }
+
   #enqueue(chunk: Chunk): boolean {
+    this.#settleFeeds();
+    // Settling may have found the client too slow and cut it.
+    if (this.#state === CLOSED) return false;
     if (this.#state === IDLE) {
       this.open();
       if (this.closed) return false;
