@@ -7,8 +7,10 @@ export interface BenchConfig {
     events: number;
     burstSize: number;
     payloadBytes: number;
-    /** Measured rounds of `events` each; the median counts. */
+    /** Measured rounds of `events` each, at most; the fastest counts. */
     rounds: number;
+    /** No round starts once this much time went into measured rounds. */
+    roundBudgetMs: number;
     timeoutMs: number;
   };
   steady: {
@@ -19,15 +21,21 @@ export interface BenchConfig {
     warmupEvents: number;
     perSecond: number;
     payloadBytes: number;
+    /** Passes over the contenders, interleaved; each contender's latencies are merged over them. */
+    passes: number;
   };
   memory: { streams: number[] };
   slowReader: {
     /** Reading clients; the stalled one comes on top, making the round number. */
     readers: number;
+    /** Events delivered before measuring: enough to fill what the stalled client's socket buffers hold. */
+    fillEvents: number;
+    /** Events in one measured round. */
     events: number;
     burstSize: number;
     payloadBytes: number;
     rounds: number;
+    roundBudgetMs: number;
     timeoutMs: number;
   };
   churn: { concurrency: number; durationMs: number; maxCycles: number };
@@ -36,21 +44,48 @@ export interface BenchConfig {
 /** The bench as issue #6 asks for it. */
 export const FULL: BenchConfig = {
   workers: 4,
-  fanout: { clients: [1000, 10_000], events: 200, burstSize: 20, payloadBytes: 100, rounds: 3, timeoutMs: 180_000 },
-  steady: { clients: 1000, events: 600, warmupEvents: 100, perSecond: 100, payloadBytes: 100 },
+  fanout: {
+    clients: [1000, 10_000],
+    events: 200,
+    burstSize: 20,
+    payloadBytes: 100,
+    rounds: 7,
+    roundBudgetMs: 10_000,
+    timeoutMs: 180_000,
+  },
+  steady: { clients: 1000, events: 600, warmupEvents: 100, perSecond: 100, payloadBytes: 100, passes: 2 },
   memory: { streams: [1000, 10_000] },
-  // 6.4 MiB per client: more than loopback's socket buffers hold for a
-  // client that never reads (about 4 MiB here) plus the library's 1 MiB bound.
-  slowReader: { readers: 999, events: 1600, burstSize: 16, payloadBytes: 4096, rounds: 1, timeoutMs: 120_000 },
+  slowReader: {
+    readers: 999,
+    // 5.6 MiB before measuring: more than loopback's socket buffers hold for
+    // a client that never reads (about 4 MiB here) plus the library's 1 MiB
+    // bound, so the measured rounds run with the stalled client's buffers full.
+    fillEvents: 1400,
+    events: 150,
+    burstSize: 15,
+    payloadBytes: 4096,
+    rounds: 3,
+    roundBudgetMs: 20_000,
+    timeoutMs: 120_000,
+  },
   churn: { concurrency: 64, durationMs: 3000, maxCycles: 20_000 },
 };
 
 /** Every scenario at toy size: proves the bench works, measures nothing. */
 export const SMOKE: BenchConfig = {
   workers: 2,
-  fanout: { clients: [20], events: 20, burstSize: 5, payloadBytes: 100, rounds: 2, timeoutMs: 10_000 },
-  steady: { clients: 20, events: 20, warmupEvents: 5, perSecond: 200, payloadBytes: 100 },
+  fanout: { clients: [20], events: 20, burstSize: 5, payloadBytes: 100, rounds: 2, roundBudgetMs: 5000, timeoutMs: 10_000 },
+  steady: { clients: 20, events: 20, warmupEvents: 5, perSecond: 200, payloadBytes: 100, passes: 1 },
   memory: { streams: [20] },
-  slowReader: { readers: 19, events: 24, burstSize: 8, payloadBytes: 4096, rounds: 1, timeoutMs: 10_000 },
+  slowReader: {
+    readers: 19,
+    fillEvents: 16,
+    events: 16,
+    burstSize: 8,
+    payloadBytes: 4096,
+    rounds: 1,
+    roundBudgetMs: 5000,
+    timeoutMs: 10_000,
+  },
   churn: { concurrency: 4, durationMs: 300, maxCycles: 100 },
 };

@@ -1,6 +1,6 @@
 import { RpcChild } from "../ipc.js";
 import type { ChurnArgs, ChurnReport } from "./churn.js";
-import { summarizeLatency, type LatencySummary } from "./histogram.js";
+import type { HistogramData } from "./histogram.js";
 import type { ClientMode } from "./load-client.js";
 import type { DeliveryReport, Tally, WorkerApi } from "./worker.js";
 
@@ -85,8 +85,9 @@ export class LoadPool {
     }));
   }
 
-  async latency(): Promise<LatencySummary> {
-    return summarizeLatency(await Promise.all(this.#workers.map((worker) => worker.call("latency", null))));
+  /** Every load generator's latency histogram, to merge with {@link summarizeLatency}. */
+  async latency(): Promise<HistogramData[]> {
+    return Promise.all(this.#workers.map((worker) => worker.call("latency", null)));
   }
 
   /** Disconnects every client; resolves once their sockets are closed. */

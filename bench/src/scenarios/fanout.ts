@@ -20,7 +20,7 @@ export interface FanoutRun extends BurstMeasurement {
  * delivered per second until every client has every event.
  */
 export async function runFanout(session: BenchSession): Promise<(FanoutRun | SkippedRun)[]> {
-  const { clients: sizes, events, burstSize, payloadBytes, rounds, timeoutMs } = session.config.fanout;
+  const { clients: sizes, events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs } = session.config.fanout;
   const runs: (FanoutRun | SkippedRun)[] = [];
   for (const clients of sizes) {
     for (const contender of session.contenders) {
@@ -36,7 +36,15 @@ export async function runFanout(session: BenchSession): Promise<(FanoutRun | Ski
           await session.pool.open(server.port, clients, "count");
           await server.waitForClients(clients);
           const openMs = performance.now() - opening;
-          const measured = await measureBurst(session, server, { readers: clients, events, burstSize, payloadBytes, rounds, timeoutMs });
+          const measured = await measureBurst(session, server, {
+            readers: clients,
+            events,
+            burstSize,
+            payloadBytes,
+            rounds,
+            roundBudgetMs,
+            timeoutMs,
+          });
           return { contender, clients, openMs, events, burstSize, payloadBytes, ...measured };
         } finally {
           await session.pool.closeAll();

@@ -10,24 +10,33 @@ export interface BurstPlan {
   events: number;
   burstSize: number;
   payloadBytes: number;
-  /** Measured rounds; the median is reported. */
+  /** Events delivered before measuring (at least one burst, so the JIT has seen the path). */
+  fillEvents?: number;
+  /** Measured rounds at most… */
   rounds: number;
+  /** …and no round starts once this much time went into measured rounds. */
+  roundBudgetMs: number;
   timeoutMs: number;
 }
 
 /** How a burst went. */
 export interface BurstMeasurement {
-  /** Median over rounds of events delivered per second, from a round's first publish until the last client had its last event. */
+  /**
+   * Events delivered per second in the fastest round, from the round's first
+   * publish until the last reading client had its last event. The fastest,
+   * because the machine is shared: anything else running only ever slows a
+   * round down.
+   */
   eventsPerSecond: number;
+  /** The median round's events per second. */
+  medianEventsPerSecond: number;
   /** Each round's events per second, in order. */
   roundsEventsPerSecond: number[];
-  /** Median round's duration. */
-  elapsedMs: number;
-  /** Whether every reading client had every event of every round before the time-out. */
+  /** Whether every reading client had every event before the time-out. */
   complete: boolean;
-  /** Exactly what the reading clients received, warm-up included. */
+  /** Exactly what the reading clients received, fill included. */
   delivery: Tally;
-  /** Events each client should have received, warm-up included. */
+  /** Events each client should have received, fill included. */
   expectedPerClient: number;
 }
 
@@ -37,14 +46,14 @@ function median(values: number[]): number {
 }
 
 /**
- * Publishes one warm-up burst (delivered, not timed, so the JIT has seen the
- * path), then `rounds` rounds of `events` in bursts of `burstSize`, each
- * burst its own macrotask, timing each round from its first publish until
- * the last reading client has its last event. Rounds never overlap.
+ * Delivers `fillEvents` (untimed), then times rounds of `events` published
+ * in bursts of `burstSize`, each burst its own macrotask, each round from
+ * its first publish until the last reading client has its last event.
+ * Rounds never overlap.
  */
 export async function measureBurst(session: BenchSession, server: BenchServer, plan: BurstPlan): Promise<BurstMeasurement> {
   const { pool } = session;
-  const { events, burstSize, payloadBytes, rounds, timeoutMs } = plan;
+  const { events, burstSize, payloadBytes, timeoutMs } = plan;
   let lastId = 0;
   const round = async (count: number): Promise<{ complete: boolean; elapsedMs: number }> => {
     await pool.arm(lastId + count);
@@ -55,19 +64,19 @@ export async function measureBurst(session: BenchSession, server: BenchServer, p
     lastId += count;
     return { complete: delivered.complete, elapsedMs: delivered.doneAt - burst.startedAt };
   };
-  let complete = (await round(burstSize)).complete;
-  const measured: { eventsPerSecond: number; elapsedMs: number }[] = [];
-  for (let i = 0; i < rounds && complete; i += 1) {
+  let complete = (await round(Math.max(burstSize, plan.fillEvents ?? 0))).complete;
+  const roundsEventsPerSecond: number[] = [];
+  let spentMs = 0;
+  while (complete && roundsEventsPerSecond.length < plan.rounds && spentMs < plan.roundBudgetMs) {
     const result = await round(events);
     complete = result.complete;
-    measured.push({ eventsPerSecond: complete ? (plan.readers * events * 1000) / result.elapsedMs : 0, elapsedMs: result.elapsedMs });
+    spentMs += result.elapsedMs;
+    if (complete) roundsEventsPerSecond.push((plan.readers * events * 1000) / result.elapsedMs);
   }
-  const roundsEventsPerSecond = measured.map((m) => m.eventsPerSecond);
-  const middle = median(roundsEventsPerSecond);
   return {
-    eventsPerSecond: complete ? middle : 0,
+    eventsPerSecond: complete ? Math.max(...roundsEventsPerSecond) : 0,
+    medianEventsPerSecond: complete ? median(roundsEventsPerSecond) : 0,
     roundsEventsPerSecond,
-    elapsedMs: measured.find((m) => m.eventsPerSecond === middle)?.elapsedMs ?? 0,
     complete,
     delivery: await pool.tally(lastId),
     expectedPerClient: lastId,

@@ -5,7 +5,7 @@ import { measureBurst, type BurstMeasurement } from "./measure-burst.js";
 
 /** One half of the comparison: with or without the client that never reads. */
 export interface SlowReaderHalf extends BurstMeasurement {
-  /** Heap + external after GC once the fast clients have everything, minus the same before publishing. */
+  /** Heap + external after GC once the fast clients have everything, minus the same before publishing anything. */
   retainedGrowthBytes: number;
   /** Most bytes queued in the server's sockets at once (sampled every 10 ms). */
   peakQueuedBytes: number;
@@ -23,17 +23,20 @@ export interface SlowReaderRun {
   with: SlowReaderHalf;
   /** Fast clients' throughput with the stalled client over without it. */
   throughputRatio: number;
-  /** What the stalled client cost in retained server memory. */
+  /** What the stalled client cost in server memory still held once the fast clients had everything (after GC). */
   memoryGrowthBytes: number;
+  /** What the stalled client added to the most bytes queued in the server's sockets at once. */
+  peakQueuedGrowthBytes: number;
 }
 
 async function measureHalf(session: BenchSession, server: BenchServer, stalled: number): Promise<SlowReaderHalf> {
-  const { readers, events, burstSize, payloadBytes, rounds, timeoutMs } = session.config.slowReader;
+  const plan = session.config.slowReader;
+  const { readers } = plan;
   await session.pool.open(server.port, readers, "count", { stalled });
   await server.waitForClients(readers + stalled);
   const before = await server.rpc.call("memory", null);
   await server.rpc.call("startQueueSampling", null);
-  const measured = await measureBurst(session, server, { readers, events, burstSize, payloadBytes, rounds, timeoutMs });
+  const measured = await measureBurst(session, server, plan);
   const peakQueuedBytes = await server.rpc.call("stopQueueSampling", null);
   const after = await server.rpc.call("memory", null);
   return {
@@ -76,6 +79,7 @@ export async function runSlowReader(session: BenchSession): Promise<SlowReaderRu
       with: withStalled,
       throughputRatio: withStalled.eventsPerSecond / without.eventsPerSecond,
       memoryGrowthBytes: withStalled.retainedGrowthBytes - without.retainedGrowthBytes,
+      peakQueuedGrowthBytes: withStalled.peakQueuedBytes - without.peakQueuedBytes,
     };
     session.log(
       `slow reader, ${contender}: fast clients keep ${(run.throughputRatio * 100).toFixed(0)}% throughput, memory +${(run.memoryGrowthBytes / 1024).toFixed(0)} KiB`,
