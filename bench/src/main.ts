@@ -52,7 +52,7 @@ const results = await runBench({
   log: (message) => console.log(message),
 });
 
-console.log(writeReport(results, outDir));
+console.log(`\n${writeReport(results, outDir)}\n\nResults, tables.md and chart.svg are in ${outDir}.`);
 const problems = deliveryProblems(results);
 for (const problem of problems) console.error(`delivery: ${problem}`);
 console.log(problems.length === 0 ? "Every client received every event exactly once." : "");
