@@ -64,7 +64,7 @@ export const FULL: BenchConfig = {
     events: 150,
     burstSize: 15,
     payloadBytes: 4096,
-    rounds: 3,
+    rounds: 7,
     roundBudgetMs: 20_000,
     timeoutMs: 120_000,
   },

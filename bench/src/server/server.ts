@@ -49,6 +49,8 @@ export interface SteadyReport {
 /** `process.memoryUsage()` after garbage collection, in bytes. */
 export interface MemorySample {
   rss: number;
+  /** What V8 has reserved for its heap, used or not. */
+  heapTotal: number;
   heapUsed: number;
   external: number;
   arrayBuffers: number;
@@ -137,8 +139,8 @@ const api: ServerApi = {
 
   async memory() {
     await collectGarbage();
-    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-    return { rss, heapUsed, external, arrayBuffers };
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    return { rss, heapTotal, heapUsed, external, arrayBuffers };
   },
 
   startQueueSampling() {
