@@ -8,8 +8,10 @@
  * of the calls.
  */
 
-/** Hands a stream the events owed to it so far. */
-export type Feed = () => void;
+/** What a stream asks for the events owed to it so far (a channel's subscription). */
+export interface Feed {
+  settleOwed(): void;
+}
 
 /**
  * The internal method by which a channel attaches its feed to a stream. It

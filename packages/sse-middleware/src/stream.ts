@@ -295,7 +295,7 @@ export class SseStream implements SseController {
   // Events a channel owes this stream come before what it is about to send,
   // write or count.
   #settleFeeds(): void {
-    this.#feed?.();
+    this.#feed?.settleOwed();
   }
 
   #enqueue(chunk: Chunk): boolean {
