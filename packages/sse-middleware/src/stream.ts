@@ -101,6 +101,9 @@ export class SseStream implements SseController {
   #state: State = IDLE;
   #pending: Chunk[] = [];
   #pendingBytes = 0;
+  // Unsent bytes as of this stream's last write. Until it writes again they
+  // can only shrink, as the socket drains.
+  #unsentAfterWrite = 0;
   #abort: AbortController | undefined;
   #feed: Feed | undefined;
 
@@ -284,6 +287,7 @@ export class SseStream implements SseController {
     if (res.destroyed) return;
     res.write(chunk);
     this.#flushCompression();
+    this.#unsentAfterWrite = res.writableLength;
   }
 
   /** The response closed underneath us: the client left or the socket died. @internal */
@@ -314,7 +318,10 @@ export class SseStream implements SseController {
       // bytes only change between ticks or when pending chunks go out, so
       // one look per batch is enough: a fan-out of a burst to thousands of
       // streams must not walk each response's write state for every event.
-      if (this.#res.writableLength > this.#config.maxBufferedBytes) {
+      // Nor for every batch, while what the last write left is under the
+      // bound: that can only have shrunk since.
+      const max = this.#config.maxBufferedBytes;
+      if (this.#unsentAfterWrite > max && this.#res.writableLength > max) {
         this.#cutSlowClient();
         return false;
       }
