@@ -7,6 +7,7 @@
  *   --contenders=a,b        run only these contenders
  *   --out=DIR               where results go (default: results/, or a temporary folder for --smoke)
  *   --cpu-prof              write a CPU profile of every server to DIR/profiles
+ *   --render                run nothing: redraw tables.md and chart.svg from DIR's JSON
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { deliveryProblems } from "./check-delivery.js";
 import { FULL, SMOKE } from "./config.js";
 import { CONTENDERS, isContenderName } from "./contenders.js";
 import { benchDir } from "./ipc.js";
-import { writeReport } from "./report/write-report.js";
+import { readResults, renderReport, writeReport } from "./report/write-report.js";
 import { SCENARIOS, type ScenarioName } from "./results.js";
 import { runBench } from "./run-bench.js";
 
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     contenders: { type: "string" },
     out: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
+    render: { type: "boolean", default: false },
   },
 });
 
@@ -42,6 +44,11 @@ const smoke = values.smoke === true;
 const outDir = resolve(values.out ?? (smoke ? mkdtempSync(join(tmpdir(), "sse-bench-smoke-")) : join(benchDir, "results")));
 mkdirSync(outDir, { recursive: true });
 const cpuProfileDir = values["cpu-prof"] === true ? join(outDir, "profiles") : undefined;
+
+if (values.render === true) {
+  console.log(renderReport(readResults(outDir), outDir));
+  process.exit(0);
+}
 
 const results = await runBench({
   config: smoke ? SMOKE : FULL,

@@ -6,6 +6,8 @@ import { bytes, count, fanoutOf, memoryOf, ms, percent, sizesOf } from "./figure
 interface Panel {
   title: string;
   better: "higher" | "lower";
+  /** More about what the values are, after "lower/higher is better". */
+  detail?: string;
   format: (value: number) => string;
   values: Partial<Record<ContenderName, number>>;
 }
@@ -57,11 +59,17 @@ function panels(results: BenchResults): Panel[] {
   const largest = memorySizes.at(-1);
   if (largest !== undefined) {
     const values: Partial<Record<ContenderName, number>> = {};
+    const smaller: ContenderName[] = [];
     for (const contender of CONTENDERS) {
-      const run = memoryOf(results, contender, largest) ?? memoryOf(results, contender, memorySizes[0]!);
+      let run = memoryOf(results, contender, largest);
+      if (run === undefined) {
+        run = memoryOf(results, contender, memorySizes[0]!);
+        if (run !== undefined) smaller.push(contender);
+      }
       if (run !== undefined) values[contender] = run.jsPerStream;
     }
-    list.push({ title: `Memory per idle stream (heap + external)`, better: "lower", format: bytes, values });
+    const where = `at ${count(largest)} streams${smaller.length > 0 ? ` (${smaller.join(", ")}: at ${count(memorySizes[0]!)})` : ""}`;
+    list.push({ title: "Memory per idle stream: heap + external", better: "lower", detail: where, format: bytes, values });
   }
   if (results["slow-reader"] !== undefined) {
     const held: Partial<Record<ContenderName, number>> = {};
@@ -86,7 +94,7 @@ function renderPanel(panel: Panel, x: number, y: number): string {
   const barSpace = PANEL_WIDTH - LABEL_WIDTH - VALUE_WIDTH;
   const parts = [
     `<text x="${x}" y="${y + 14}" class="title">${escapeXml(panel.title)}</text>`,
-    `<text x="${x}" y="${y + 28}" class="note">${panel.better} is better</text>`,
+    `<text x="${x}" y="${y + 28}" class="note">${escapeXml([`${panel.better} is better`, panel.detail].filter(Boolean).join("; "))}</text>`,
   ];
   CONTENDERS.forEach((contender, i) => {
     const top = y + TITLE_HEIGHT + i * (BAR_HEIGHT + BAR_GAP);
