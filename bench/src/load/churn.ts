@@ -20,6 +20,8 @@ export interface ChurnReport {
   elapsedMs: number;
 }
 
+const OPEN_TIMEOUT_MS = 10_000;
+
 /** Opens one stream, waits for its response head, and drops the connection. */
 function openAndLeave(port: number, request: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -35,6 +37,8 @@ function openAndLeave(port: number, request: string): Promise<boolean> {
     });
     socket.on("error", () => resolve(false));
     socket.on("close", () => resolve(false));
+    // A server that never answers must not hold a loop past its time.
+    socket.setTimeout(OPEN_TIMEOUT_MS, () => socket.destroy());
   });
 }
 

@@ -36,7 +36,7 @@ export class SseParser {
   }
 
   push(chunk: string): void {
-    let text = this.#carry === "" ? chunk : this.#carry + chunk;
+    const text = this.#carry === "" ? chunk : this.#carry + chunk;
     let start = 0;
     // A CR ending the previous chunk already ended its line; an LF right
     // after it belongs to the same CRLF.
@@ -68,7 +68,6 @@ export class SseParser {
       }
     }
     this.#carry = start === end ? "" : text.slice(start);
-    text = "";
   }
 
   #line(text: string, start: number, end: number): void {

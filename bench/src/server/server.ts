@@ -97,8 +97,8 @@ function sampleQueue(): void {
 async function collectGarbage(): Promise<void> {
   const gc = globalThis.gc;
   if (gc === undefined) throw new Error("the server must run with --expose-gc");
-  // Twice, with a turn of the loop between: the first pass runs finalizers
-  // and weak callbacks that free more on the second.
+  // Several passes, with a turn of the loop between: a pass runs finalizers
+  // and weak callbacks that free more on the next.
   for (let pass = 0; pass < 3; pass += 1) {
     gc();
     await nextMacrotask();
