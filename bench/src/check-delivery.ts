@@ -18,7 +18,9 @@ function check(problems: string[], what: string, complete: boolean, delivery: Ta
 export function deliveryProblems(results: BenchResults): string[] {
   const problems: string[] = [];
   for (const run of (results.fanout ?? []).filter(wasMeasured)) {
-    check(problems, `fan-out ${run.clients}, ${run.contender}`, run.complete, run.delivery, run.expectedPerClient);
+    run.passes.forEach((pass, i) =>
+      check(problems, `fan-out ${run.clients}, ${run.contender}, pass ${i + 1}`, pass.complete, pass.delivery, pass.expectedPerClient),
+    );
   }
   for (const run of results.steady ?? []) {
     check(problems, `steady, ${run.contender}`, run.complete, run.delivery, run.expectedPerClient);

@@ -33,7 +33,7 @@ function fanoutTable(results: BenchResults): string | undefined {
   ]);
   const note = runs.find((run) => "skipped" in run);
   return [
-    `### 1. Fan-out burst: events delivered per second${first === undefined ? "" : ` (${first.events} events of ${first.payloadBytes} B in bursts of ${first.burstSize}, fastest of up to ${results.meta.smoke ? "a few" : String(Math.max(...runs.filter(wasMeasured).map((run) => run.roundsEventsPerSecond.length)))} rounds)`}`,
+    `### 1. Fan-out burst: events delivered per second${first === undefined ? "" : ` (${first.events} events of ${first.payloadBytes} B in bursts of ${first.burstSize}, median round of ${first.passes.length} passes taken in turn)`}`,
     "",
     table(
       ["contender", ...sizes.map((n) => `${count(n)} streams`), ...sizes.map((n) => `opening ${count(n)}`)],
