@@ -59,6 +59,10 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        extends: true,
+        test: { name: "bench", root: "bench", include: ["test/**/*.test.ts"] },
+      },
     ],
   },
 });

@@ -2,10 +2,12 @@ import {
   assertEventId,
   assertEventName,
   describeValue,
+  joinPreparedEvents,
   PreparedEvent,
   prepareEvent,
   prepareLastEventId,
 } from "./format.js";
+import { acceptsFeeds, attachFeed } from "./feeds.js";
 import type { SseController } from "./types.js";
 
 /** Options of {@link createChannel}. */
@@ -57,8 +59,14 @@ interface Subscription {
   readonly filter: ((event: PreparedEvent) => boolean) | undefined;
   /** While catching up: the sequence number of the next event to send. Live once undefined. */
   nextSeq: number | undefined;
-  /** Removes the abort listener; set once subscribed. */
+  /** Once live: the sequence number of the last event handed to the stream (or passed over by its filter). */
+  sentSeq: number;
+  /** Whether it gets each event as it is published: its stream has another channel's feed, or none at all. */
+  eager: boolean;
+  /** Removes the abort listener and the feed; set once subscribed. */
   detach: () => void;
+  /** Hands the stream what it is owed; the stream calls it (see feeds.ts). */
+  settleOwed(): void;
 }
 
 /** The name of the in-band event telling a client it missed events. */
@@ -159,11 +167,68 @@ function resolvePublishOptions(options: unknown): PublishOptions {
 export function createChannel(options: ChannelOptions = {}): Channel {
   const history = new History(resolveHistory(options));
   const subscriptions = new Set<Subscription>();
+  // Those whose stream cannot settle what it is owed; they get each event as it is published.
+  const eagerSubscriptions = new Set<Subscription>();
   let closed = false;
+  // The events of this tick (sequence numbers tickSeq, tickSeq + 1, …) that
+  // some live subscriber may still be owed; see feeds.ts.
+  let tick: PreparedEvent[] = [];
+  let tickSeq = 1;
+  let fanOutScheduled = false;
+  // The tick so far as one chunk, shared by every subscriber owed all of it.
+  let joinedTick: PreparedEvent | undefined;
+  let joinedTickLength = 0;
+
+  function wholeTick(): PreparedEvent {
+    if (joinedTick === undefined || joinedTickLength !== tick.length) {
+      joinedTick = joinPreparedEvents(tick);
+      joinedTickLength = tick.length;
+    }
+    return joinedTick;
+  }
 
   function deliver(subscription: Subscription, event: PreparedEvent): boolean {
     if (subscription.filter !== undefined && !subscription.filter(event)) return true;
     return subscription.stream.sendPrepared(event);
+  }
+
+  // Hands a live subscriber every event published since the last one it got.
+  function settle(subscription: Subscription): void {
+    const lastSeq = history.lastSeq;
+    if (subscription.nextSeq !== undefined || subscription.sentSeq >= lastSeq) return;
+    const from = subscription.sentSeq + 1;
+    // Marked first: the stream settles again before each send, and must find nothing owed.
+    subscription.sentSeq = lastSeq;
+    if (from === tickSeq && lastSeq > from && subscription.filter === undefined) {
+      if (!deliver(subscription, wholeTick())) unsubscribe(subscription);
+      return;
+    }
+    for (let seq = from; seq <= lastSeq; seq += 1) {
+      const event = seq >= tickSeq ? tick[seq - tickSeq] : history.at(seq);
+      if (event !== undefined && !deliver(subscription, event)) {
+        unsubscribe(subscription);
+        return;
+      }
+    }
+  }
+
+  // Shared by every subscription, rather than a closure each: the stream
+  // calls it before each write, and it must cost no more than a method call
+  // on an object already at hand.
+  function settleOwed(this: Subscription): void {
+    settle(this);
+  }
+
+  // One pass per tick over the subscribers, each taking the whole tick's
+  // events while its state is at hand.
+  function fanOut(): void {
+    fanOutScheduled = false;
+    for (const subscription of subscriptions) settle(subscription);
+    // Events published during the pass wait, with the tick, for the next one.
+    if (!fanOutScheduled) {
+      tick = [];
+      joinedTick = undefined;
+    }
   }
 
   // Sends kept events from `nextSeq` on, pausing while the client is
@@ -175,6 +240,7 @@ export function createChannel(options: ChannelOptions = {}): Channel {
       const seq = subscription.nextSeq;
       if (seq > history.lastSeq) {
         subscription.nextSeq = undefined;
+        subscription.sentSeq = history.lastSeq;
         return;
       }
       if (seq < history.firstSeq) {
@@ -190,7 +256,13 @@ export function createChannel(options: ChannelOptions = {}): Channel {
   }
 
   function unsubscribe(subscription: Subscription): void {
-    if (subscriptions.delete(subscription)) subscription.detach();
+    if (!subscriptions.has(subscription)) return;
+    // What was published before it left was meant for it.
+    if (!subscription.stream.closed) settle(subscription);
+    if (subscriptions.delete(subscription)) {
+      eagerSubscriptions.delete(subscription);
+      subscription.detach();
+    }
   }
 
   return {
@@ -200,10 +272,13 @@ export function createChannel(options: ChannelOptions = {}): Channel {
       const id = fields.id ?? String(history.lastSeq + 1);
       const event = prepareEvent(data, { event: fields.event, id });
       history.add(event, id);
-      for (const subscription of subscriptions) {
-        if (subscription.nextSeq !== undefined) continue; // catching up: it reads from the history
-        if (!deliver(subscription, event)) unsubscribe(subscription);
+      if (tick.length === 0) tickSeq = history.lastSeq;
+      tick.push(event);
+      if (!fanOutScheduled) {
+        fanOutScheduled = true;
+        process.nextTick(fanOut);
       }
+      for (const subscription of eagerSubscriptions) settle(subscription);
       return id;
     },
 
@@ -220,7 +295,25 @@ export function createChannel(options: ChannelOptions = {}): Channel {
       // request ends here.
       stream.open();
       if (stream.closed) return () => {};
-      const subscription: Subscription = { stream, filter, nextSeq: undefined, detach: () => {} };
+      const onAbort = (): void => unsubscribe(subscription);
+      const subscription: Subscription = {
+        stream,
+        filter,
+        nextSeq: undefined,
+        // A new client starts after what was published before it came.
+        sentSeq: history.lastSeq,
+        eager: true,
+        detach: () => stream.signal.removeEventListener("abort", onAbort),
+        settleOwed,
+      };
+      const detachFeed = acceptsFeeds(stream) ? stream[attachFeed](subscription) : undefined;
+      if (detachFeed !== undefined) {
+        subscription.eager = false;
+        subscription.detach = () => {
+          stream.signal.removeEventListener("abort", onAbort);
+          detachFeed();
+        };
+      }
       const lastEventId = stream.lastEventId;
       if (lastEventId !== undefined) {
         const resumeSeq = history.resumeAfter(lastEventId);
@@ -235,10 +328,9 @@ export function createChannel(options: ChannelOptions = {}): Channel {
         // drops before the next event, it still resumes from here.
         stream.sendPrepared(prepareLastEventId(history.lastId));
       }
-      const onAbort = (): void => unsubscribe(subscription);
       stream.signal.addEventListener("abort", onAbort, { once: true });
-      subscription.detach = () => stream.signal.removeEventListener("abort", onAbort);
       subscriptions.add(subscription);
+      if (subscription.eager) eagerSubscriptions.add(subscription);
       if (subscription.nextSeq !== undefined) void catchUp(subscription);
       return () => unsubscribe(subscription);
     },

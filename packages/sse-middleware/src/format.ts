@@ -223,6 +223,16 @@ export function prepareEvent(data: unknown, fields: EventFields = {}): PreparedE
 }
 
 /**
+ * Several prepared events as one, in order: a channel hands a tick's events
+ * to each subscriber as this single chunk, encoded once for all of them. It
+ * has no data, type or id of its own.
+ * @internal
+ */
+export function joinPreparedEvents(events: readonly PreparedEvent[]): PreparedEvent {
+  return new PreparedEvent(preparing, undefined, {}, events.map((event) => event.text).join(""));
+}
+
+/**
  * A block with only an `id:` field. It sets the client's last event id
  * without firing an event (WHATWG: the id is taken, then an empty data
  * buffer returns without dispatch), so a client that joined in silence still

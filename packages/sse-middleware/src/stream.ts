@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { chunkSize, forgetJoin, joinChunks, type Chunk } from "./chunks.js";
+import { attachFeed, type Feed } from "./feeds.js";
 import {
   assertEventFields,
   assertEventName,
@@ -110,9 +111,13 @@ export class SseStream implements SseController {
   #state: State = IDLE;
   #pending: Chunk[] = [];
   #pendingBytes = 0;
+  // Unsent bytes as of this stream's last write. Until it writes again they
+  // can only shrink, as the socket drains.
+  #unsentAfterWrite = 0;
   #abort: AbortController | undefined;
   /** When `maxAge` ends this stream; Infinity without one. @internal */
   expiresAt = Infinity;
+  #feed: Feed | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
     this.#req = req;
@@ -142,7 +147,17 @@ export class SseStream implements SseController {
   }
 
   get bufferedBytes(): number {
+    this.#settleFeeds();
     return this.#pendingBytes + this.#res.writableLength;
+  }
+
+  /** Registers the one channel that may owe this stream events; see feeds.ts. @internal */
+  [attachFeed](feed: Feed): (() => void) | undefined {
+    if (this.#feed !== undefined) return undefined;
+    this.#feed = feed;
+    return () => {
+      if (this.#feed === feed) this.#feed = undefined;
+    };
   }
 
   open(): void {
@@ -213,6 +228,7 @@ export class SseStream implements SseController {
     if (this.#state !== OPEN) return;
     // Hand this tick's chunks to the socket now, so what is measured is what
     // the client has yet to take.
+    this.#settleFeeds();
     this.flush();
     const res = this.#res;
     while (this.#state === OPEN && res.writableNeedDrain) {
@@ -260,6 +276,7 @@ export class SseStream implements SseController {
     if (this.#state === IDLE) this.open();
     // open() ends a HEAD response at once.
     if (this.closed) return;
+    this.#settleFeeds();
     const last = this.#takePending();
     this.#markClosed();
     if (last === undefined) this.#res.end();
@@ -292,6 +309,7 @@ export class SseStream implements SseController {
     if (res.destroyed) return;
     res.write(chunk);
     this.#flushCompression();
+    this.#unsentAfterWrite = res.writableLength;
   }
 
   /** The response closed underneath us: the client left or the socket died. @internal */
@@ -300,20 +318,35 @@ export class SseStream implements SseController {
     this.#markClosed();
   }
 
+  // Events a channel owes this stream come before what it is about to send,
+  // write or count.
+  #settleFeeds(): void {
+    this.#feed?.settleOwed();
+  }
+
   #enqueue(chunk: Chunk): boolean {
+    this.#settleFeeds();
+    // Settling may have found the client too slow and cut it.
+    if (this.#state === CLOSED) return false;
     if (this.#state === IDLE) {
       this.open();
       if (this.closed) return false;
     }
-    // The bound applies to bytes the client has had a chance to take and
-    // hasn't: what earlier ticks left unsent. This tick's own bytes don't
-    // count yet, so one event larger than the bound still reaches a client
-    // that reads; a client that doesn't is cut on the next write.
-    if (this.#res.writableLength > this.#config.maxBufferedBytes) {
-      this.#cutSlowClient();
-      return false;
-    }
     if (this.#pending.length === 0) {
+      // The bound applies to bytes the client has had a chance to take and
+      // hasn't: what earlier ticks left unsent. This tick's own bytes don't
+      // count yet, so one event larger than the bound still reaches a client
+      // that reads; a client that doesn't is cut on the next write. Those
+      // bytes only change between ticks or when pending chunks go out, so
+      // one look per batch is enough: a fan-out of a burst to thousands of
+      // streams must not walk each response's write state for every event.
+      // Nor for every batch, while what the last write left is under the
+      // bound: that can only have shrunk since.
+      const max = this.#config.maxBufferedBytes;
+      if (this.#unsentAfterWrite > max && this.#res.writableLength > max) {
+        this.#cutSlowClient();
+        return false;
+      }
       dirty.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
@@ -328,7 +361,9 @@ export class SseStream implements SseController {
   #takePending(): string | Buffer | undefined {
     if (this.#pending.length === 0) return undefined;
     const joined = joinChunks(this.#pending);
-    this.#pending = [];
+    // Emptied in place: a fan-out to thousands of streams would otherwise
+    // leave an array per stream per tick for the collector.
+    this.#pending.length = 0;
     this.#pendingBytes = 0;
     return joined;
   }

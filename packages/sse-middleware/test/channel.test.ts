@@ -247,3 +247,114 @@ describe("one write per connection per tick", () => {
     client.socket.destroy();
   });
 });
+
+describe("one pass per tick", () => {
+  /** A server whose handler gives the test each subscriber's controller; resolves with the first one. */
+  async function oneSubscriber(subscribe: (sse: SseController) => void): Promise<{ url: string; controller: () => Promise<SseController> }> {
+    let controller: SseController | undefined;
+    const app = express();
+    app.get("/events", sse(), (_req, res) => {
+      controller = res.sse;
+      subscribe(res.sse);
+    });
+    server = await listen(app);
+    return {
+      url: `${server.url}/events`,
+      controller: () =>
+        new Promise((resolve) => {
+          const poll = () => (controller ? resolve(controller) : setImmediate(poll));
+          poll();
+        }),
+    };
+  }
+
+  it("keeps the order of publishing across two channels a stream is subscribed to", async () => {
+    const news = createChannel();
+    const alerts = createChannel();
+    const { url, controller } = await oneSubscriber((stream) => {
+      news.subscribe(stream);
+      alerts.subscribe(stream);
+    });
+    const client = await rawGet(url);
+    await controller();
+    news.publish("n1", { event: "news" });
+    alerts.publish("a1", { event: "alert" });
+    news.publish("n2", { event: "news" });
+    alerts.publish("a2", { event: "alert" });
+    const chunks = await client.waitForChunks((c) => c.join("").includes("a2"));
+    expect([...chunks.join("").matchAll(/^data: (.+)$/gm)].map((m) => m[1])).toEqual(["n1", "a1", "n2", "a2"]);
+    client.socket.destroy();
+  });
+
+  it("delivers what was published before a stream closes in the same tick", async () => {
+    const channel = createChannel();
+    const { url, controller } = await oneSubscriber((stream) => channel.subscribe(stream));
+    const client = await request(url);
+    const stream = await controller();
+    channel.publish("last words");
+    stream.close();
+    expect(await client.ended).toBe("id: 1\ndata: last words\n\n");
+  });
+
+  it("delivers what was published before unsubscribing in the same tick, and nothing after", async () => {
+    const channel = createChannel();
+    let unsubscribe: (() => void) | undefined;
+    const { url, controller } = await oneSubscriber((stream) => (unsubscribe = channel.subscribe(stream)));
+    const client = await request(url);
+    const stream = await controller();
+    channel.publish("before");
+    unsubscribe!();
+    channel.publish("after");
+    stream.send("done");
+    expect(await client.waitFor((t) => t.includes("done"))).toBe("id: 1\ndata: before\n\ndata: done\n\n");
+    client.destroy();
+  });
+
+  it("counts events published this tick in bufferedBytes", async () => {
+    const channel = createChannel();
+    const { url, controller } = await oneSubscriber((stream) => channel.subscribe(stream));
+    const client = await request(url);
+    const stream = await controller();
+    const before = stream.bufferedBytes;
+    channel.publish("x".repeat(1000));
+    expect(stream.bufferedBytes).toBeGreaterThanOrEqual(before + 1000);
+    client.destroy();
+  });
+
+  it("delivers to a controller of its own making, which gets each event as it is published", async () => {
+    const channel = createChannel();
+    const { url } = await oneSubscriber((stream) => {
+      // A wrapper exposes the public controller only, as an application's own might.
+      const wrapper: SseController = {
+        send: (data, options) => stream.send(data, options),
+        sendPrepared: (event) => stream.sendPrepared(event),
+        pipe: (source, options) => stream.pipe(source, options),
+        drain: () => stream.drain(),
+        get bufferedBytes() {
+          return stream.bufferedBytes;
+        },
+        comment: (text) => stream.comment(text),
+        open: () => stream.open(),
+        close: () => stream.close(),
+        get lastEventId() {
+          return stream.lastEventId;
+        },
+        get signal() {
+          return stream.signal;
+        },
+        get closed() {
+          return stream.closed;
+        },
+      };
+      channel.subscribe(wrapper);
+      stream.send("subscribed");
+    });
+    const client = await request(url);
+    await client.waitFor((t) => t.includes("subscribed"));
+    channel.publish("a");
+    channel.publish("b");
+    await client.waitFor((t) => t.includes("data: b"));
+    expect(client.events.map((e) => e.data)).toEqual(["subscribed", "a", "b"]);
+    client.destroy();
+  });
+});

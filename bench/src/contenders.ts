@@ -1,0 +1,45 @@
+/** The implementations compared, in the order tables and charts show them. */
+export const CONTENDERS = ["hand-written", "ceiling", "sse-middleware", "better-sse", "express-sse"] as const;
+
+/** One of {@link CONTENDERS}. */
+export type ContenderName = (typeof CONTENDERS)[number];
+
+/** How each contender is described in tables and charts. */
+export const CONTENDER_LABELS: Record<ContenderName, string> = {
+  "hand-written": "hand-written loop",
+  ceiling: "ceiling (hand-written, one write per tick)",
+  "sse-middleware": "sse-middleware channel",
+  "better-sse": "better-sse 0.16.1",
+  "express-sse": "express-sse 1.0.0",
+};
+
+/** Whether a string names a contender. */
+export function isContenderName(name: string): name is ContenderName {
+  return (CONTENDERS as readonly string[]).includes(name);
+}
+
+/** A run left out because the contender cannot get there within the bench's bounds. */
+export interface SkippedRun {
+  contender: ContenderName;
+  /** Streams the run would have opened. */
+  streams: number;
+  skipped: string;
+}
+
+/**
+ * The most streams each contender is asked to open, where that is fewer than
+ * the bench wants, and why.
+ */
+const STREAM_LIMITS: Partial<Record<ContenderName, { max: number; reason: string }>> = {
+  "express-sse": {
+    max: 1000,
+    reason:
+      "express-sse writes to every open stream whenever a client connects (its initial batch, empty here), so opening n streams costs n²/2 writes; see the open times at 1,000",
+  },
+};
+
+/** Why `contender` sits out a run of `streams` streams, or undefined when it runs. */
+export function skipReason(contender: ContenderName, streams: number): string | undefined {
+  const limit = STREAM_LIMITS[contender];
+  return limit !== undefined && streams > limit.max ? limit.reason : undefined;
+}

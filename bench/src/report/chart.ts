@@ -1,0 +1,140 @@
+import { CONTENDERS, type ContenderName } from "../contenders.js";
+import { wasMeasured, type BenchResults } from "../results.js";
+import { bytes, count, fanoutOf, memoryOf, ms, percent, sizesOf } from "./figures.js";
+
+/** One small bar chart: a value per contender, or none where the contender was not run. */
+interface Panel {
+  title: string;
+  better: "higher" | "lower";
+  /** More about what the values are, after "lower/higher is better". */
+  detail?: string;
+  format: (value: number) => string;
+  values: Partial<Record<ContenderName, number>>;
+}
+
+const COLORS: Record<ContenderName, string> = {
+  "hand-written": "#8a8f98",
+  ceiling: "#c9ced6",
+  "sse-middleware": "#2f6fde",
+  "better-sse": "#e8833a",
+  "express-sse": "#4aa564",
+};
+
+const SHORT_LABELS: Record<ContenderName, string> = {
+  "hand-written": "hand-written",
+  ceiling: "ceiling",
+  "sse-middleware": "sse-middleware",
+  "better-sse": "better-sse",
+  "express-sse": "express-sse",
+};
+
+const PANEL_WIDTH = 470;
+const BAR_HEIGHT = 18;
+const BAR_GAP = 6;
+const LABEL_WIDTH = 112;
+const VALUE_WIDTH = 96;
+const TITLE_HEIGHT = 34;
+const MARGIN = 16;
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function panels(results: BenchResults): Panel[] {
+  const list: Panel[] = [];
+  for (const clients of sizesOf(results.fanout ?? [])) {
+    const values: Partial<Record<ContenderName, number>> = {};
+    for (const contender of CONTENDERS) {
+      const run = fanoutOf(results, contender, clients);
+      if (run !== undefined) values[contender] = run.eventsPerSecond;
+    }
+    list.push({ title: `Fan-out burst, ${count(clients)} streams: events/s`, better: "higher", format: count, values });
+  }
+  if (results.steady !== undefined) {
+    const values: Partial<Record<ContenderName, number>> = {};
+    for (const run of results.steady) values[run.contender] = run.p99Ms;
+    list.push({ title: `Steady ${results.steady[0]?.perSecond ?? ""} events/s: p99 latency`, better: "lower", format: ms, values });
+  }
+  const memorySizes = sizesOf((results.memory ?? []).filter(wasMeasured));
+  const largest = memorySizes.at(-1);
+  if (largest !== undefined) {
+    const values: Partial<Record<ContenderName, number>> = {};
+    const smaller: ContenderName[] = [];
+    for (const contender of CONTENDERS) {
+      let run = memoryOf(results, contender, largest);
+      if (run === undefined) {
+        run = memoryOf(results, contender, memorySizes[0]!);
+        if (run !== undefined) smaller.push(contender);
+      }
+      if (run !== undefined) values[contender] = run.jsPerStream;
+    }
+    const where = `at ${count(largest)} streams${smaller.length > 0 ? ` (${smaller.join(", ")}: at ${count(memorySizes[0]!)})` : ""}`;
+    list.push({ title: "Memory per idle stream: heap + external", better: "lower", detail: where, format: bytes, values });
+  }
+  if (results["slow-reader"] !== undefined) {
+    const held: Partial<Record<ContenderName, number>> = {};
+    const kept: Partial<Record<ContenderName, number>> = {};
+    for (const run of results["slow-reader"]) {
+      held[run.contender] = Math.max(0, run.memoryGrowthBytes);
+      kept[run.contender] = run.throughputRatio;
+    }
+    list.push({ title: "A stalled reader: server memory it holds", better: "lower", format: bytes, values: held });
+    list.push({ title: "A stalled reader: fast clients' throughput kept", better: "higher", format: percent, values: kept });
+  }
+  if (results.churn !== undefined) {
+    const values: Partial<Record<ContenderName, number>> = {};
+    for (const run of results.churn) values[run.contender] = run.cyclesPerSecond;
+    list.push({ title: "Churn: connects + disconnects/s", better: "higher", format: count, values });
+  }
+  return list;
+}
+
+function renderPanel(panel: Panel, x: number, y: number): string {
+  const max = Math.max(...Object.values(panel.values), Number.MIN_VALUE);
+  const barSpace = PANEL_WIDTH - LABEL_WIDTH - VALUE_WIDTH;
+  const parts = [
+    `<text x="${x}" y="${y + 14}" class="title">${escapeXml(panel.title)}</text>`,
+    `<text x="${x}" y="${y + 28}" class="note">${escapeXml([`${panel.better} is better`, panel.detail].filter(Boolean).join("; "))}</text>`,
+  ];
+  CONTENDERS.forEach((contender, i) => {
+    const top = y + TITLE_HEIGHT + i * (BAR_HEIGHT + BAR_GAP);
+    const value = panel.values[contender];
+    parts.push(`<text x="${x + LABEL_WIDTH - 8}" y="${top + 13}" class="label">${SHORT_LABELS[contender]}</text>`);
+    if (value === undefined) {
+      parts.push(`<text x="${x + LABEL_WIDTH}" y="${top + 13}" class="value">not run</text>`);
+      return;
+    }
+    const width = Math.max(1, (value / max) * barSpace);
+    parts.push(`<rect x="${x + LABEL_WIDTH}" y="${top}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[contender]}" rx="2"/>`);
+    parts.push(`<text x="${(x + LABEL_WIDTH + width + 6).toFixed(1)}" y="${top + 13}" class="value">${escapeXml(panel.format(value))}</text>`);
+  });
+  return parts.join("\n  ");
+}
+
+/**
+ * Draws the run's headline figures as an SVG of small bar charts, one per
+ * figure, two to a row. Plain SVG text, no library: every number drawn is
+ * one that `results/*.json` holds.
+ */
+export function renderChart(results: BenchResults): string {
+  const list = panels(results);
+  const panelHeight = TITLE_HEIGHT + CONTENDERS.length * (BAR_HEIGHT + BAR_GAP) + MARGIN;
+  const rows = Math.ceil(list.length / 2);
+  const width = MARGIN * 3 + PANEL_WIDTH * 2;
+  const footer = 24;
+  const height = MARGIN + rows * panelHeight + footer;
+  const { meta } = results;
+  const body = list.map((panel, i) => renderPanel(panel, MARGIN + (i % 2) * (PANEL_WIDTH + MARGIN), MARGIN + Math.floor(i / 2) * panelHeight));
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif">
+  <style>
+    .title { font-size: 13px; font-weight: 600; fill: #1f2328; }
+    .note { font-size: 11px; fill: #656d76; }
+    .label { font-size: 12px; fill: #1f2328; text-anchor: end; }
+    .value { font-size: 11px; fill: #1f2328; }
+  </style>
+  <rect width="100%" height="100%" fill="#ffffff"/>
+  ${body.join("\n  ")}
+  <text x="${MARGIN}" y="${height - 8}" class="note">${escapeXml(`sse-middleware bench, commit ${meta.commit}, ${meta.date.slice(0, 10)}: Node ${meta.node}, ${meta.cpus} cores, loopback, server and load generators in separate processes`)}</text>
+</svg>
+`;
+}

@@ -1,0 +1,135 @@
+import { CONTENDER_LABELS, type ContenderName, type SkippedRun } from "../contenders.js";
+import { wasMeasured, type BenchResults } from "../results.js";
+import { bytes, contendersOf, count, fanoutOf, memoryOf, ms, percent, signedBytes, sizesOf } from "./figures.js";
+import { checkTargets } from "./targets.js";
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
+}
+
+const label = (contender: ContenderName): string => CONTENDER_LABELS[contender];
+
+function skipped(runs: readonly ({ contender: ContenderName } | SkippedRun)[], contender: ContenderName, streams: number): boolean {
+  return runs.some((run) => "skipped" in run && run.contender === contender && run.streams === streams);
+}
+
+function fanoutTable(results: BenchResults): string | undefined {
+  const runs = results.fanout;
+  if (runs === undefined || runs.length === 0) return undefined;
+  const sizes = sizesOf(runs);
+  const first = runs.find(wasMeasured);
+  const rows = contendersOf(runs).map((contender) => [
+    label(contender),
+    ...sizes.map((clients) => {
+      const run = fanoutOf(results, contender, clients);
+      if (run !== undefined) return count(run.eventsPerSecond);
+      return skipped(runs, contender, clients) ? "not run¹" : "—";
+    }),
+    ...sizes.map((clients) => {
+      const run = fanoutOf(results, contender, clients);
+      return run === undefined ? "—" : `${(run.openMs / 1000).toFixed(1)} s`;
+    }),
+  ]);
+  const note = runs.find((run) => "skipped" in run);
+  return [
+    `### 1. Fan-out burst: events delivered per second${first === undefined ? "" : ` (${first.events} events of ${first.payloadBytes} B in bursts of ${first.burstSize}, median round of ${first.passes.length} passes taken in turn)`}`,
+    "",
+    table(
+      ["contender", ...sizes.map((n) => `${count(n)} streams`), ...sizes.map((n) => `opening ${count(n)}`)],
+      rows,
+    ),
+    ...(note !== undefined && "skipped" in note ? ["", `¹ ${note.skipped}.`] : []),
+  ].join("\n");
+}
+
+function steadyTable(results: BenchResults): string | undefined {
+  const runs = results.steady;
+  if (runs === undefined || runs.length === 0) return undefined;
+  const first = runs[0]!;
+  return [
+    `### 2. Steady rate: ${first.perSecond} events/s to ${count(first.clients)} clients, publish-to-receive latency (${count(first.samples)} samples each)`,
+    "",
+    table(
+      ["contender", "p50", "p99", "max"],
+      runs.map((run) => [label(run.contender), ms(run.p50Ms), ms(run.p99Ms), ms(run.maxMs)]),
+    ),
+  ].join("\n");
+}
+
+function memoryTable(results: BenchResults): string | undefined {
+  const runs = results.memory;
+  if (runs === undefined || runs.length === 0) return undefined;
+  const sizes = sizesOf(runs);
+  const cells = (contender: ContenderName, streams: number): string[] => {
+    const run = memoryOf(results, contender, streams);
+    if (run === undefined) return [skipped(runs, contender, streams) ? "not run¹" : "—", "—"];
+    return [bytes(run.rssPerStream), bytes(run.jsPerStream)];
+  };
+  return [
+    "### 3. Memory per idle stream (server process, after GC, minus the same server with none open)",
+    "",
+    table(
+      ["contender", ...sizes.flatMap((n) => [`RSS at ${count(n)}`, `heap + external at ${count(n)}`])],
+      contendersOf(runs).map((contender) => [label(contender), ...sizes.flatMap((streams) => cells(contender, streams))]),
+    ),
+  ].join("\n");
+}
+
+function slowReaderTable(results: BenchResults): string | undefined {
+  const runs = results["slow-reader"];
+  if (runs === undefined || runs.length === 0) return undefined;
+  const first = runs[0]!;
+  return [
+    `### 4. One client that never reads among ${count(first.readers + 1)} (events of ${count(first.payloadBytes)} B)`,
+    "",
+    table(
+      ["contender", "fast clients, events/s alone", "with the stalled one", "kept", "memory held after GC", "peak queued bytes", "stalled stream cut"],
+      runs.map((run) => [
+        label(run.contender),
+        count(run.without.eventsPerSecond),
+        count(run.with.eventsPerSecond),
+        percent(run.throughputRatio),
+        signedBytes(run.memoryGrowthBytes),
+        signedBytes(run.peakQueuedGrowthBytes),
+        run.with.clientsAtEnd < run.readers + 1 ? "yes" : "no",
+      ]),
+    ),
+  ].join("\n");
+}
+
+function churnTable(results: BenchResults): string | undefined {
+  const runs = results.churn;
+  if (runs === undefined || runs.length === 0) return undefined;
+  return [
+    `### 5. Churn: streams opened and dropped per second (${runs[0]!.concurrency} loops at once)`,
+    "",
+    table(
+      ["contender", "connects + disconnects/s", "left open afterwards"],
+      runs.map((run) => [label(run.contender), count(run.cyclesPerSecond), String(run.leftOpen)]),
+    ),
+  ].join("\n");
+}
+
+function targetsTable(results: BenchResults): string | undefined {
+  const checks = checkTargets(results);
+  if (checks.length === 0) return undefined;
+  return [
+    `### Targets (sse-middleware against the others, in this run)${results.meta.smoke ? ": a smoke run, too small to mean anything" : ""}`,
+    "",
+    table(
+      ["target", "measured", "met"],
+      checks.map((check) => [check.target, check.measured, check.met === undefined ? "—" : check.met ? "yes" : "**no**"]),
+    ),
+  ].join("\n");
+}
+
+/** Every table of a run, as Markdown, with a line saying where and when it ran. */
+export function renderTables(results: BenchResults): string {
+  const { meta } = results;
+  const header = `Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB, ${meta.platform}; commit ${meta.commit}, ${meta.date.slice(0, 10)}; ${meta.durationS} s.`;
+  const sections = [fanoutTable, steadyTable, memoryTable, slowReaderTable, churnTable, targetsTable]
+    .map((render) => render(results))
+    .filter((section): section is string => section !== undefined);
+  return [header, ...sections].join("\n\n");
+}

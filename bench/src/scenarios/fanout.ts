@@ -1,0 +1,89 @@
+import { skipReason, type ContenderName, type SkippedRun } from "../contenders.js";
+import { withServer } from "../server/bench-server.js";
+import type { BenchSession } from "../session.js";
+import { measureBurst, median, type BurstMeasurement } from "./measure-burst.js";
+
+/** One pass of one contender: a fresh server, its clients, its rounds. */
+export interface FanoutPass extends BurstMeasurement {
+  /** From the first connect until the contender counted every client. */
+  openMs: number;
+}
+
+/** One contender's fan-out burst at one number of streams, over every pass. */
+export interface FanoutRun {
+  contender: ContenderName;
+  clients: number;
+  /** Events per measured round. */
+  events: number;
+  burstSize: number;
+  payloadBytes: number;
+  /** Events delivered per second in the median round of all passes. */
+  eventsPerSecond: number;
+  /** The fastest round's. */
+  bestEventsPerSecond: number;
+  /** Median over passes of the time to open every stream. */
+  openMs: number;
+  passes: FanoutPass[];
+}
+
+async function runPass(session: BenchSession, contender: ContenderName, clients: number, pass: number): Promise<FanoutPass> {
+  const { events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs } = session.config.fanout;
+  const nodeOptions = session.serverNodeOptions(contender, `fanout-${clients}-${pass}`);
+  return withServer(contender, { nodeOptions }, async (server) => {
+    try {
+      const opening = performance.now();
+      await session.pool.open(server.port, clients, "count");
+      await server.waitForClients(clients);
+      const openMs = performance.now() - opening;
+      const plan = { readers: clients, events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs };
+      return { openMs, ...(await measureBurst(session, server, plan)) };
+    } finally {
+      await session.pool.closeAll();
+    }
+  });
+}
+
+/**
+ * Scenario 1: N open streams, then events published in bursts; events
+ * delivered per second until every client has every event. Contenders take
+ * turns, pass after pass, each pass against a fresh server.
+ */
+export async function runFanout(session: BenchSession): Promise<(FanoutRun | SkippedRun)[]> {
+  const { clients: sizes, events, burstSize, payloadBytes, passes } = session.config.fanout;
+  const runs: (FanoutRun | SkippedRun)[] = [];
+  for (const clients of sizes) {
+    const measured = new Map<ContenderName, FanoutPass[]>();
+    for (let pass = 1; pass <= passes; pass += 1) {
+      for (const contender of session.contenders) {
+        if (skipReason(contender, clients) !== undefined) continue;
+        const result = await runPass(session, contender, clients, pass);
+        measured.set(contender, [...(measured.get(contender) ?? []), result]);
+        session.log(
+          `fan-out ${clients} streams, ${contender}, pass ${pass}: median ${Math.round(result.eventsPerSecond).toLocaleString("en")} events/s`,
+        );
+      }
+    }
+    for (const contender of session.contenders) {
+      const skipped = skipReason(contender, clients);
+      const results = measured.get(contender);
+      if (skipped !== undefined || results === undefined) {
+        runs.push({ contender, streams: clients, skipped: skipped ?? "not measured" });
+        continue;
+      }
+      const rounds = results.flatMap((result) => result.roundsEventsPerSecond);
+      const complete = results.every((result) => result.complete);
+      runs.push({
+        contender,
+        clients,
+        events,
+        burstSize,
+        payloadBytes,
+        eventsPerSecond: complete ? median(rounds) : 0,
+        bestEventsPerSecond: complete ? Math.max(...rounds) : 0,
+        openMs: median(results.map((result) => result.openMs)),
+        passes: results,
+      });
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,83 @@
+import type { Tally } from "../load/worker.js";
+import type { BenchServer } from "../server/bench-server.js";
+import type { BenchSession } from "../session.js";
+
+/** A burst to measure. */
+export interface BurstPlan {
+  /** Clients that read (and are counted). */
+  readers: number;
+  /** Events in one measured round. */
+  events: number;
+  burstSize: number;
+  payloadBytes: number;
+  /** Events delivered before measuring (at least one burst, so the JIT has seen the path). */
+  fillEvents?: number;
+  /** Measured rounds at most… */
+  rounds: number;
+  /** …and no round starts once this much time went into measured rounds. */
+  roundBudgetMs: number;
+  timeoutMs: number;
+}
+
+/** How a burst went. */
+export interface BurstMeasurement {
+  /**
+   * Events delivered per second in the median round, each round timed from
+   * its first publish until the last reading client had its last event.
+   */
+  eventsPerSecond: number;
+  /** The fastest round's events per second. */
+  bestEventsPerSecond: number;
+  /** Each round's events per second, in order. */
+  roundsEventsPerSecond: number[];
+  /** Whether every reading client had every event before the time-out. */
+  complete: boolean;
+  /** Exactly what the reading clients received, fill included. */
+  delivery: Tally;
+  /** Events each client should have received, fill included. */
+  expectedPerClient: number;
+}
+
+/** The middle value (the upper one of two); 0 for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/**
+ * Delivers `fillEvents` (untimed), then times rounds of `events` published
+ * in bursts of `burstSize`, each burst its own macrotask, each round from
+ * its first publish until the last reading client has its last event.
+ * Rounds never overlap.
+ */
+export async function measureBurst(session: BenchSession, server: BenchServer, plan: BurstPlan): Promise<BurstMeasurement> {
+  const { pool } = session;
+  const { events, burstSize, payloadBytes, timeoutMs } = plan;
+  let lastId = 0;
+  const round = async (count: number): Promise<{ complete: boolean; elapsedMs: number }> => {
+    await pool.arm(lastId + count);
+    const [burst, delivered] = await Promise.all([
+      server.rpc.call("burst", { firstId: lastId + 1, events: count, burstSize, payloadBytes }),
+      pool.awaitDelivery(timeoutMs),
+    ]);
+    lastId += count;
+    return { complete: delivered.complete, elapsedMs: delivered.doneAt - burst.startedAt };
+  };
+  let complete = (await round(Math.max(burstSize, plan.fillEvents ?? 0))).complete;
+  const roundsEventsPerSecond: number[] = [];
+  let spentMs = 0;
+  while (complete && roundsEventsPerSecond.length < plan.rounds && spentMs < plan.roundBudgetMs) {
+    const result = await round(events);
+    complete = result.complete;
+    spentMs += result.elapsedMs;
+    if (complete) roundsEventsPerSecond.push((plan.readers * events * 1000) / result.elapsedMs);
+  }
+  return {
+    eventsPerSecond: complete ? median(roundsEventsPerSecond) : 0,
+    bestEventsPerSecond: complete ? Math.max(...roundsEventsPerSecond) : 0,
+    roundsEventsPerSecond,
+    complete,
+    delivery: await pool.tally(lastId),
+    expectedPerClient: lastId,
+  };
+}
