@@ -1,6 +1,6 @@
 import http, { type IncomingHttpHeaders, type RequestListener } from "node:http";
 import { StringDecoder } from "node:string_decoder";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 /** A server on 127.0.0.1 with an ephemeral port, closed by `close()`. */
@@ -118,7 +118,7 @@ export function aborted(signal: AbortSignal): Promise<void> {
 
 /** A client speaking HTTP/1.1 over a bare socket, to see chunk boundaries and to stop reading. */
 export interface RawSocketClient {
-  socket: import("node:net").Socket;
+  socket: net.Socket;
   /** Every byte received, headers and chunked framing included. */
   received(): Buffer;
   /** The body's HTTP chunks, decoded from the framing, as they were framed. */
@@ -130,7 +130,6 @@ export interface RawSocketClient {
 }
 
 export async function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawSocketClient> {
-  const net = await import("node:net");
   const { hostname, port, pathname, search } = new URL(url);
   const socket = net.connect(Number(port), hostname);
   const parts: Buffer[] = [];
@@ -216,4 +215,40 @@ export class Arrivals<T> {
       check();
     });
   }
+}
+
+/**
+ * Sends `GET <path>` with a `Last-Event-ID` of raw bytes, which Node's own
+ * client refuses to send, and resolves with everything the server sent, as
+ * latin1. The request asks to close, so a response that ends ends the
+ * connection; for a stream that stays open, `cutAfterHeadersMs` cuts it that
+ * long after the headers arrive.
+ */
+export function requestWithRawLastEventId(
+  url: string,
+  lastEventId: Buffer,
+  { cutAfterHeadersMs }: { cutAfterHeadersMs?: number } = {},
+): Promise<string> {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    const parts: Buffer[] = [];
+    let cutting = false;
+    socket.on("data", (data: Buffer) => {
+      parts.push(data);
+      if (cutAfterHeadersMs !== undefined && !cutting && Buffer.concat(parts).includes("\r\n\r\n")) {
+        cutting = true;
+        setTimeout(() => socket.destroy(), cutAfterHeadersMs);
+      }
+    });
+    socket.on("close", () => resolve(Buffer.concat(parts).toString("latin1")));
+    socket.on("error", reject);
+    socket.write(
+      Buffer.concat([
+        Buffer.from(`GET ${pathname} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLast-Event-ID: `),
+        lastEventId,
+        Buffer.from("\r\n\r\n"),
+      ]),
+    );
+  });
 }

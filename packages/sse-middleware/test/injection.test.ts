@@ -3,7 +3,7 @@ import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController } from "sse-middleware";
-import { listen, request, type TestServer } from "./http-harness.js";
+import { listen, request, requestWithRawLastEventId, type TestServer } from "./http-harness.js";
 import { BREAKS, forged } from "./injection-cases.js";
 
 type Misuse = (sse: SseController, channel: Channel, value: string) => unknown;
@@ -99,25 +99,6 @@ describe("a hostile Last-Event-ID", () => {
   });
   afterAll(() => hostile.close());
 
-  /** Sends raw header bytes, which Node's own client would refuse to send. */
-  function rawRequest(port: number, headerValue: Buffer): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, "127.0.0.1");
-      const parts: Buffer[] = [];
-      socket.on("data", (d: Buffer) => parts.push(d));
-      socket.on("close", () => resolve(Buffer.concat(parts).toString("latin1")));
-      socket.on("error", reject);
-      socket.write(
-        Buffer.concat([
-          Buffer.from("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLast-Event-ID: "),
-          headerValue,
-          Buffer.from("\r\n\r\n"),
-        ]),
-      );
-    });
-  }
-
-  const port = () => Number(new URL(hostile.url).port);
 
   it.each([
     ["latin1 bytes that are not UTF-8", Buffer.from([0xff, 0xfe, 0x41])],
@@ -127,7 +108,7 @@ describe("a hostile Last-Event-ID", () => {
     ["over 1 KB", Buffer.from("1".repeat(1025))],
   ])("treats %s as absent, and never echoes it", async (_name, value) => {
     seen = [];
-    const response = await rawRequest(port(), value);
+    const response = await requestWithRawLastEventId(hostile.url, value);
     expect(response).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(seen).toEqual([undefined]);
     const body = response.slice(response.indexOf("\r\n\r\n"));
@@ -143,7 +124,7 @@ describe("a hostile Last-Event-ID", () => {
     ["NUL", Buffer.from("1\x00")],
   ])("with %s is refused by Node's parser or treated as absent, and never crashes", async (_name, value) => {
     seen = [];
-    const response = await rawRequest(port(), value);
+    const response = await requestWithRawLastEventId(hostile.url, value);
     expect(response).toMatch(/^HTTP\/1\.1 (200|400)/);
     expect(seen.every((id) => id === undefined)).toBe(true);
     expect(response).not.toContain("data: x");
@@ -151,7 +132,7 @@ describe("a hostile Last-Event-ID", () => {
 
   it("of 100 KB is refused by Node's header limit (431) before the library sees it", async () => {
     seen = [];
-    const response = await rawRequest(port(), Buffer.from("9".repeat(100_000)));
+    const response = await requestWithRawLastEventId(hostile.url, Buffer.from("9".repeat(100_000)));
     expect(response).toMatch(/^HTTP\/1\.1 431/);
     expect(seen).toEqual([]);
   });
@@ -166,7 +147,7 @@ describe("a hostile Last-Event-ID", () => {
     const big = http.createServer({ maxHeaderSize: 200_000 }, app);
     await new Promise<void>((resolve) => big.listen(0, "127.0.0.1", resolve));
     const bigPort = (big.address() as net.AddressInfo).port;
-    const response = await rawRequest(bigPort, Buffer.from("9".repeat(100_000)));
+    const response = await requestWithRawLastEventId(`http://127.0.0.1:${bigPort}/`, Buffer.from("9".repeat(100_000)));
     expect(response).toMatch(/^HTTP\/1\.1 200/);
     expect(ids).toEqual([undefined]);
     expect(response).not.toContain("9".repeat(1000));
@@ -183,7 +164,7 @@ describe("a hostile Last-Event-ID", () => {
       res.sse.close();
     });
     const s = await listen(app);
-    const response = await rawRequest(Number(new URL(s.url).port), Buffer.from("é-1", "utf8"));
+    const response = await requestWithRawLastEventId(s.url, Buffer.from("é-1", "utf8"));
     expect(Buffer.from(response, "latin1").toString("utf8")).toContain("id: é-2\ndata: second\n\n");
     expect(response).not.toContain("data: first");
     await s.close();

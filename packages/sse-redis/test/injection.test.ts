@@ -1,20 +1,13 @@
 // The injection matrix through the Redis channel: what a publisher, another
 // program writing to the stream, or a hostile client sends never puts an
 // event on the wire that nobody sent.
-import net from "node:net";
-import { createClient } from "redis";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { connect, startInstance, uniqueStream, type Instance, useRedisClient } from "./instances.js";
+import { requestWithRawLastEventId } from "../../sse-middleware/test/http-harness.js";
 import { BREAKS, forged } from "../../sse-middleware/test/injection-cases.js";
 
 const redisUrl = inject("redisUrl");
-const redis = createClient({ url: redisUrl });
-beforeAll(async () => {
-  await redis.connect();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const redis = useRedisClient(redisUrl);
 
 let instance: Instance | undefined;
 afterEach(async () => {
@@ -72,28 +65,6 @@ describe("the Redis channel against forged fields", () => {
 });
 
 describe("the Redis channel against a hostile Last-Event-ID", () => {
-  function rawRequest(url: string, headerValue: Buffer): Promise<string> {
-    const { port } = new URL(url);
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(Number(port), "127.0.0.1");
-      const parts: Buffer[] = [];
-      socket.on("data", (d: Buffer) => {
-        parts.push(d);
-        // Enough to see what the server answered at once.
-        if (Buffer.concat(parts).includes("\r\n\r\n")) setTimeout(() => socket.destroy(), 100);
-      });
-      socket.on("close", () => resolve(Buffer.concat(parts).toString("latin1")));
-      socket.on("error", reject);
-      socket.write(
-        Buffer.concat([
-          Buffer.from("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: "),
-          headerValue,
-          Buffer.from("\r\n\r\n"),
-        ]),
-      );
-    });
-  }
-
   it.each([
     ["latin1 bytes that are not UTF-8", Buffer.from([0xff, 0xfe, 0x2d, 0x30])],
     ["over 1 KB", Buffer.from(`1-${"0".repeat(1100)}`)],
@@ -104,7 +75,7 @@ describe("the Redis channel against a hostile Last-Event-ID", () => {
     const stream = uniqueStream();
     instance = await startInstance(redisUrl, stream);
     await instance.channel.publish("kept");
-    const response = await rawRequest(instance.url, value);
+    const response = await requestWithRawLastEventId(instance.url, value, { cutAfterHeadersMs: 100 });
     expect(response).toMatch(/^HTTP\/1\.1 (200|400)/);
     const body = response.slice(response.indexOf("\r\n\r\n") + 4);
     expect(body).not.toContain(value.toString("latin1"));

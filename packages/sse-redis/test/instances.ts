@@ -5,6 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import express from "express";
+import { createClient } from "redis";
+import { afterAll, beforeAll } from "vitest";
 import { sse, type SseController, type SseOptions, type SubscribeOptions } from "sse-middleware";
 import { createRedisChannel, type RedisChannel, type RedisChannelOptions } from "sse-middleware-redis";
 import { Arrivals, listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
@@ -81,4 +83,20 @@ export function dataOf(client: RawStream): string[] {
 /** Resolves once the client has received `count` events that are not `reset`. */
 export function waitForEvents(client: RawStream, count: number): Promise<unknown> {
   return client.waitFor(() => client.events.filter((event) => event.event !== "reset").length >= count);
+}
+
+/**
+ * A plain Redis client on the test server for the whole file, connected
+ * before its tests and closed after: for looking at the stream directly, or
+ * writing to it as another program would.
+ */
+export function useRedisClient(redisUrl: string) {
+  const redis = createClient({ url: redisUrl });
+  beforeAll(async () => {
+    await redis.connect();
+  });
+  afterAll(async () => {
+    await redis.close();
+  });
+  return redis;
 }

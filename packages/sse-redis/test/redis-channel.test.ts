@@ -1,22 +1,15 @@
 // The Redis channel on one instance keeps the promises of createChannel:
 // the same bytes on the wire, replay after Last-Event-ID, the same reset,
 // the same id-only block, filters and close.
-import { createClient } from "redis";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { createRedisChannel, type RedisChannel } from "sse-middleware-redis";
 import express from "express";
 import { sse } from "sse-middleware";
 import { aborted, listen, request } from "../../sse-middleware/test/http-harness.js";
-import { connect, dataOf, startInstance, uniqueStream, waitForEvents, type Instance } from "./instances.js";
+import { connect, dataOf, startInstance, uniqueStream, waitForEvents, type Instance, useRedisClient } from "./instances.js";
 
 const redisUrl = inject("redisUrl");
-const redis = createClient({ url: redisUrl });
-beforeAll(async () => {
-  await redis.connect();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const redis = useRedisClient(redisUrl);
 
 let instances: Instance[] = [];
 afterEach(async () => {
