@@ -22,6 +22,11 @@ export function deliveryProblems(results: BenchResults): string[] {
       check(problems, `fan-out ${run.clients}, ${run.contender}, pass ${i + 1}`, pass.complete, pass.delivery, pass.expectedPerClient),
     );
   }
+  for (const run of results["scale-out"] ?? []) {
+    run.passes.forEach((pass, i) =>
+      check(problems, `scale-out over ${run.instances}, ${run.contender}, pass ${i + 1}`, pass.complete, pass.delivery, pass.expectedPerClient),
+    );
+  }
   for (const run of results.steady ?? []) {
     check(problems, `steady, ${run.contender}`, run.complete, run.delivery, run.expectedPerClient);
     const samples = run.clients * run.measuredEvents * run.passes;

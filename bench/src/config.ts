@@ -41,6 +41,19 @@ export interface BenchConfig {
     timeoutMs: number;
   };
   churn: { concurrency: number; durationMs: number; maxCycles: number };
+  scaleOut: {
+    /** Clients over all instances. */
+    clients: number;
+    /** Server processes sharing one channel through Redis. */
+    instances: number;
+    events: number;
+    burstSize: number;
+    payloadBytes: number;
+    passes: number;
+    rounds: number;
+    roundBudgetMs: number;
+    timeoutMs: number;
+  };
 }
 
 /** The bench as issue #6 asks for it. */
@@ -75,6 +88,18 @@ export const FULL: BenchConfig = {
     timeoutMs: 120_000,
   },
   churn: { concurrency: 64, durationMs: 3000, maxCycles: 20_000 },
+  // Issue #7: 1,000 clients over 2 instances; bursts as in the fan-out.
+  scaleOut: {
+    clients: 1000,
+    instances: 2,
+    events: 200,
+    burstSize: 20,
+    payloadBytes: 100,
+    passes: 3,
+    rounds: 7,
+    roundBudgetMs: 5000,
+    timeoutMs: 60_000,
+  },
 };
 
 /** Every scenario at toy size: proves the bench works, measures nothing. */
@@ -94,4 +119,5 @@ export const SMOKE: BenchConfig = {
     timeoutMs: 10_000,
   },
   churn: { concurrency: 4, durationMs: 300, maxCycles: 100 },
+  scaleOut: { clients: 20, instances: 2, events: 20, burstSize: 5, payloadBytes: 100, passes: 1, rounds: 2, roundBudgetMs: 5000, timeoutMs: 10_000 },
 };

@@ -4,18 +4,40 @@ export const CONTENDERS = ["hand-written", "ceiling", "sse-middleware", "better-
 /** One of {@link CONTENDERS}. */
 export type ContenderName = (typeof CONTENDERS)[number];
 
+/**
+ * The contenders that share one channel across server instances through a
+ * Redis server: this library's adapter on Redis Streams, and what a user
+ * would write instead on Redis pub/sub (the recipe better-sse's issue #89
+ * points to), by hand and with better-sse's channel.
+ */
+export const REDIS_CONTENDERS = ["sse-middleware-redis", "hand-written-redis", "better-sse-redis"] as const;
+
+/** One of {@link REDIS_CONTENDERS}. */
+export type RedisContenderName = (typeof REDIS_CONTENDERS)[number];
+
+/** Anything a bench server can run. */
+export type ServerContenderName = ContenderName | RedisContenderName;
+
 /** How each contender is described in tables and charts. */
-export const CONTENDER_LABELS: Record<ContenderName, string> = {
+export const CONTENDER_LABELS: Record<ServerContenderName, string> = {
   "hand-written": "hand-written loop",
   ceiling: "ceiling (hand-written, one write per tick)",
   "sse-middleware": "sse-middleware channel",
   "better-sse": "better-sse 0.16.1",
   "express-sse": "express-sse 1.0.0",
+  "sse-middleware-redis": "sse-middleware-redis (Redis Streams)",
+  "hand-written-redis": "hand-written loop on Redis pub/sub",
+  "better-sse-redis": "better-sse 0.16.1 channel on Redis pub/sub",
 };
 
 /** Whether a string names a contender. */
 export function isContenderName(name: string): name is ContenderName {
   return (CONTENDERS as readonly string[]).includes(name);
+}
+
+/** Whether a string names anything a bench server can run. */
+export function isServerContenderName(name: string): name is ServerContenderName {
+  return isContenderName(name) || (REDIS_CONTENDERS as readonly string[]).includes(name);
 }
 
 /** A run left out because the contender cannot get there within the bench's bounds. */

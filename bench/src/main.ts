@@ -3,8 +3,8 @@
  * contender, prints the tables, writes `results/*.json` and the chart.
  *
  *   --smoke                 every scenario at toy size; checks delivery, measures nothing
- *   --only=fanout,steady    run only these scenarios (fanout, steady, memory, slow-reader, churn)
- *   --contenders=a,b        run only these contenders
+ *   --only=fanout,steady    run only these scenarios (fanout, steady, memory, slow-reader, churn, scale-out)
+ *   --contenders=a,b        run only these contenders (the Redis ones included)
  *   --out=DIR               where results go (default: results/, or a temporary folder for --smoke)
  *   --cpu-prof              write a CPU profile of every server to DIR/profiles
  *   --render                run nothing: redraw tables.md and chart.svg from DIR's JSON
@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { deliveryProblems } from "./check-delivery.js";
 import { FULL, SMOKE } from "./config.js";
-import { CONTENDERS, isContenderName } from "./contenders.js";
+import { CONTENDERS, REDIS_CONTENDERS, isContenderName, isServerContenderName, type RedisContenderName } from "./contenders.js";
 import { benchDir } from "./ipc.js";
 import { readResults, renderReport, writeReport } from "./report/write-report.js";
 import { SCENARIOS, type ScenarioName } from "./results.js";
@@ -41,6 +41,7 @@ function list<T extends string>(raw: string | undefined, all: readonly T[], is: 
 
 const isScenario = (name: string): name is ScenarioName => (SCENARIOS as readonly string[]).includes(name);
 const smoke = values.smoke === true;
+const contenders = list(values.contenders, [...CONTENDERS, ...REDIS_CONTENDERS], isServerContenderName);
 const outDir = resolve(values.out ?? (smoke ? mkdtempSync(join(tmpdir(), "sse-bench-smoke-")) : join(benchDir, "results")));
 mkdirSync(outDir, { recursive: true });
 const cpuProfileDir = values["cpu-prof"] === true ? join(outDir, "profiles") : undefined;
@@ -54,7 +55,8 @@ const results = await runBench({
   config: smoke ? SMOKE : FULL,
   smoke,
   scenarios: list(values.only, SCENARIOS, isScenario),
-  contenders: list(values.contenders, CONTENDERS, isContenderName),
+  contenders: contenders.filter(isContenderName),
+  redisContenders: contenders.filter((name): name is RedisContenderName => !isContenderName(name)),
   cpuProfileDir,
   log: (message) => console.log(message),
 });

@@ -2,12 +2,13 @@ import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { join } from "node:path";
 import type { BenchConfig } from "./config.js";
-import type { ContenderName } from "./contenders.js";
+import type { ContenderName, RedisContenderName } from "./contenders.js";
 import { LoadPool } from "./load/pool.js";
 import type { BenchResults, ScenarioName } from "./results.js";
 import { runChurn } from "./scenarios/churn.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runMemory } from "./scenarios/memory.js";
+import { runScaleOut } from "./scenarios/scale-out.js";
 import { runSlowReader } from "./scenarios/slow-reader.js";
 import { runSteady } from "./scenarios/steady.js";
 import type { BenchSession } from "./session.js";
@@ -18,6 +19,7 @@ export interface BenchOptions {
   smoke: boolean;
   scenarios: readonly ScenarioName[];
   contenders: readonly ContenderName[];
+  redisContenders: readonly RedisContenderName[];
   /** A folder for server CPU profiles (`node --cpu-prof`), one per run; none when absent. */
   cpuProfileDir?: string;
   log(message: string): void;
@@ -42,6 +44,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     config: options.config,
     pool,
     contenders: options.contenders,
+    redisContenders: options.redisContenders,
     serverNodeOptions: (contender, run) =>
       options.cpuProfileDir === undefined
         ? []
@@ -67,6 +70,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           break;
         case "churn":
           results.churn = await runChurn(session);
+          break;
+        case "scale-out":
+          results["scale-out"] = await runScaleOut(session);
           break;
       }
     }

@@ -1,5 +1,5 @@
 import type { BenchConfig } from "./config.js";
-import type { ContenderName } from "./contenders.js";
+import type { ContenderName, RedisContenderName, ServerContenderName } from "./contenders.js";
 import type { LoadPool } from "./load/pool.js";
 
 /** What every scenario runs with. */
@@ -8,8 +8,10 @@ export interface BenchSession {
   pool: LoadPool;
   /** The contenders to run, in order. */
   contenders: readonly ContenderName[];
+  /** The contenders of the scale-out scenario that run on Redis, in order. */
+  redisContenders: readonly RedisContenderName[];
   /** Extra node options for the server of one run (profiling flags, when asked for). */
-  serverNodeOptions(contender: ContenderName, run: string): string[];
+  serverNodeOptions(contender: ServerContenderName, run: string): string[];
   /** Progress, one line at a time. */
   log(message: string): void;
 }

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { wallClockMs } from "../clock.js";
-import { readPublishTime } from "../payload.js";
+import { readPublishTime, readSequence } from "../payload.js";
 import type { LatencyHistogram } from "./histogram.js";
 import { HttpResponseReader } from "./http-response-reader.js";
 import { SseParser } from "./sse-parser.js";
@@ -11,6 +11,13 @@ import { SseParser } from "./sse-parser.js";
  * response head and then never reads again, like a frozen tab.
  */
 export type ClientMode = "count" | "latency" | "stall";
+
+/**
+ * Where a client reads an event's number: its SSE `id` (the bench's own ids,
+ * 1, 2, 3, …), or the payload's `n`, for a channel whose ids are its own
+ * (Redis entry ids).
+ */
+export type CountBy = "id" | "data";
 
 /** What the clients of one load generator share: the target they race to. */
 export interface DeliveryGoal {
@@ -36,8 +43,8 @@ export function eventStreamRequest(port: number, path: string): string {
 
 /**
  * One EventSource-like client on a raw socket that counts events exactly:
- * ids must arrive as 1, 2, 3, … with none missing, repeated or reordered,
- * and anything else counts as an error.
+ * event numbers must arrive as 1, 2, 3, … with none missing, repeated or
+ * reordered, and anything else counts as an error.
  */
 export class LoadClient {
   readonly mode: ClientMode;
@@ -50,16 +57,18 @@ export class LoadClient {
   readonly #socket: net.Socket;
   readonly #goal: DeliveryGoal;
   readonly #latency: LatencySink | undefined;
+  readonly #countByData: boolean;
   #arrivalMs = 0;
 
-  constructor(port: number, path: string, mode: ClientMode, goal: DeliveryGoal, latency?: LatencySink) {
+  constructor(port: number, path: string, mode: ClientMode, goal: DeliveryGoal, latency?: LatencySink, countBy: CountBy = "id") {
     this.mode = mode;
     this.#goal = goal;
     this.#latency = mode === "latency" ? latency : undefined;
+    this.#countByData = countBy === "data";
     const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
     this.#socket = socket;
     socket.setEncoding("latin1");
-    const parser = new SseParser(this.#onEvent, this.#latency !== undefined);
+    const parser = new SseParser(this.#onEvent, this.#latency !== undefined || this.#countByData);
     this.opened = new Promise((resolve, reject) => {
       const reader = new HttpResponseReader(
         (head) => {
@@ -95,7 +104,7 @@ export class LoadClient {
 
   // An arrow function: the parser calls it for every event, with no bind.
   readonly #onEvent = (lastEventId: string, firstData: string): void => {
-    const id = Number(lastEventId);
+    const id = this.#countByData ? readSequence(firstData) : Number(lastEventId);
     if (id !== this.received + 1) {
       this.errors += 1;
       return;

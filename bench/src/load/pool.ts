@@ -1,14 +1,14 @@
 import { RpcChild } from "../ipc.js";
 import type { ChurnArgs, ChurnReport } from "./churn.js";
 import type { HistogramData } from "./histogram.js";
-import type { ClientMode } from "./load-client.js";
+import type { ClientMode, CountBy } from "./load-client.js";
 import type { DeliveryReport, Tally, WorkerApi } from "./worker.js";
 
 /** Clients one load generator takes before the next one is used (well under its 20,000 descriptors). */
 const CLIENTS_PER_WORKER = 2500;
 
 /** Splits `count` into `parts` near-equal whole shares. */
-function split(count: number, parts: number): number[] {
+export function split(count: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(count / parts) + (i < count % parts ? 1 : 0));
 }
 
@@ -48,7 +48,12 @@ export class LoadPool {
    * Opens `count` clients on `port` and resolves once each has its response
    * head; `stalled` more (not counted as readers) take their head and stop reading.
    */
-  async open(port: number, count: number, mode: ClientMode, options: { stalled?: number; latencyAfterId?: number } = {}): Promise<void> {
+  async open(
+    port: number,
+    count: number,
+    mode: ClientMode,
+    options: { stalled?: number; latencyAfterId?: number; countBy?: CountBy } = {},
+  ): Promise<void> {
     if (count > this.capacity) throw new RangeError(`${count} clients exceed the pool's ${this.capacity}`);
     const used = Math.min(this.#workers.length, Math.max(2, Math.ceil(count / CLIENTS_PER_WORKER)));
     const shares = split(count, used);
@@ -58,7 +63,7 @@ export class LoadPool {
     }
     await Promise.all(
       shares.map((share, i) =>
-        share === 0 ? 0 : this.#workers[i]!.call("open", { port, path, count: share, mode, latencyAfterId: options.latencyAfterId }),
+        share === 0 ? 0 : this.#workers[i]!.call("open", { port, path, count: share, mode, latencyAfterId: options.latencyAfterId, countBy: options.countBy }),
       ),
     );
   }

@@ -7,7 +7,7 @@ import { serveRpc } from "../ipc.js";
 import { wallClockMs } from "../clock.js";
 import { runChurn, type ChurnArgs, type ChurnReport } from "./churn.js";
 import { LatencyHistogram, type HistogramData } from "./histogram.js";
-import { LoadClient, type ClientMode, type DeliveryGoal } from "./load-client.js";
+import { LoadClient, type ClientMode, type CountBy, type DeliveryGoal } from "./load-client.js";
 
 /** Arguments of {@link WorkerApi.open}. */
 export interface OpenArgs {
@@ -17,6 +17,8 @@ export interface OpenArgs {
   mode: ClientMode;
   /** For `latency` clients: events with ids up to this are warm-up. */
   latencyAfterId?: number;
+  /** Where clients read each event's number (default: its id). */
+  countBy?: CountBy;
 }
 
 /** When this worker's reading clients all had every event, or that they did not in time. */
@@ -69,14 +71,14 @@ const goal: DeliveryGoal = {
 const readers = (): LoadClient[] => clients.filter((client) => client.mode !== "stall");
 
 const api: WorkerApi = {
-  async open({ port, path, count, mode, latencyAfterId = 0 }) {
+  async open({ port, path, count, mode, latencyAfterId = 0, countBy = "id" }) {
     const sink = { histogram, afterId: latencyAfterId };
     let opened = 0;
     let next = 0;
     const openOne = async (): Promise<void> => {
       while (next < count) {
         next += 1;
-        const client = new LoadClient(port, path, mode, goal, sink);
+        const client = new LoadClient(port, path, mode, goal, sink, countBy);
         clients.push(client);
         const status = await client.opened;
         if (status !== 200) throw new Error(`stream answered ${status}`);

@@ -1,4 +1,4 @@
-import { CONTENDER_LABELS, type ContenderName, type SkippedRun } from "../contenders.js";
+import { CONTENDER_LABELS, type ContenderName, type ServerContenderName, type SkippedRun } from "../contenders.js";
 import { wasMeasured, type BenchResults } from "../results.js";
 import { bytes, contendersOf, count, fanoutOf, memoryOf, ms, percent, signedBytes, sizesOf } from "./figures.js";
 import { checkTargets } from "./targets.js";
@@ -8,7 +8,7 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
 }
 
-const label = (contender: ContenderName): string => CONTENDER_LABELS[contender];
+const label = (contender: ServerContenderName): string => CONTENDER_LABELS[contender];
 
 function skipped(runs: readonly ({ contender: ContenderName } | SkippedRun)[], contender: ContenderName, streams: number): boolean {
   return runs.some((run) => "skipped" in run && run.contender === contender && run.streams === streams);
@@ -111,6 +111,30 @@ function churnTable(results: BenchResults): string | undefined {
   ].join("\n");
 }
 
+function scaleOutTable(results: BenchResults): string | undefined {
+  const runs = results["scale-out"];
+  if (runs === undefined || runs.length === 0) return undefined;
+  const first = runs[0]!;
+  const spread = Math.max(...runs.map((run) => run.instances));
+  const reference = runs.find((run) => run.instances === 1)?.eventsPerSecond;
+  return [
+    `### 6. Scale-out: one channel over ${spread} instances through Redis, ${count(first.clients)} clients spread evenly (${first.events} events of ${first.payloadBytes} B in bursts of ${first.burstSize}, published on one instance, median round of ${first.passes.length} passes taken in turn)`,
+    "",
+    table(
+      ["contender", "instances", "events/s", "of one instance in memory", `opening ${count(first.clients)}`],
+      runs.map((run) => [
+        run.instances === 1 ? `${label(run.contender)} (in memory: the reference)` : label(run.contender),
+        String(run.instances),
+        count(run.eventsPerSecond),
+        reference === undefined || reference === 0 ? "—" : percent(run.eventsPerSecond / reference),
+        `${(run.openMs / 1000).toFixed(1)} s`,
+      ]),
+    ),
+    "",
+    "Timed from the first publish to the last client's last event, Redis round trip included. Only the Redis Streams channel keeps what it sent: a client that reconnects to any instance gets what it missed. Pub/sub forgets each message once delivered.",
+  ].join("\n");
+}
+
 function targetsTable(results: BenchResults): string | undefined {
   const checks = checkTargets(results);
   if (checks.length === 0) return undefined;
@@ -128,7 +152,7 @@ function targetsTable(results: BenchResults): string | undefined {
 export function renderTables(results: BenchResults): string {
   const { meta } = results;
   const header = `Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB, ${meta.platform}; commit ${meta.commit}, ${meta.date.slice(0, 10)}; ${meta.durationS} s.`;
-  const sections = [fanoutTable, steadyTable, memoryTable, slowReaderTable, churnTable, targetsTable]
+  const sections = [fanoutTable, steadyTable, memoryTable, slowReaderTable, churnTable, scaleOutTable, targetsTable]
     .map((render) => render(results))
     .filter((section): section is string => section !== undefined);
   return [header, ...sections].join("\n\n");

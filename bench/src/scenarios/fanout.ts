@@ -1,7 +1,7 @@
 import { skipReason, type ContenderName, type SkippedRun } from "../contenders.js";
 import { withServer } from "../server/bench-server.js";
 import type { BenchSession } from "../session.js";
-import { measureBurst, median, type BurstMeasurement } from "./measure-burst.js";
+import { measureBurst, summarizePasses, type BurstMeasurement } from "./measure-burst.js";
 
 /** One pass of one contender: a fresh server, its clients, its rounds. */
 export interface FanoutPass extends BurstMeasurement {
@@ -70,19 +70,7 @@ export async function runFanout(session: BenchSession): Promise<(FanoutRun | Ski
         runs.push({ contender, streams: clients, skipped: skipped ?? "not measured" });
         continue;
       }
-      const rounds = results.flatMap((result) => result.roundsEventsPerSecond);
-      const complete = results.every((result) => result.complete);
-      runs.push({
-        contender,
-        clients,
-        events,
-        burstSize,
-        payloadBytes,
-        eventsPerSecond: complete ? median(rounds) : 0,
-        bestEventsPerSecond: complete ? Math.max(...rounds) : 0,
-        openMs: median(results.map((result) => result.openMs)),
-        passes: results,
-      });
+      runs.push({ contender, clients, events, burstSize, payloadBytes, ...summarizePasses(results), passes: results });
     }
   }
   return runs;

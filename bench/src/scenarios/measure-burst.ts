@@ -81,3 +81,24 @@ export async function measureBurst(session: BenchSession, server: BenchServer, p
     expectedPerClient: lastId,
   };
 }
+
+/** What one contender's passes add up to. */
+export interface PassesSummary {
+  /** The median round of every pass; 0 if any pass did not deliver everything. */
+  eventsPerSecond: number;
+  /** The fastest round of any pass; 0 likewise. */
+  bestEventsPerSecond: number;
+  /** Median over passes of the time to open every stream. */
+  openMs: number;
+}
+
+/** Sums up the passes of one contender, each a {@link BurstMeasurement} after opening its streams. */
+export function summarizePasses(passes: readonly (BurstMeasurement & { openMs: number })[]): PassesSummary {
+  const rounds = passes.flatMap((pass) => pass.roundsEventsPerSecond);
+  const complete = passes.every((pass) => pass.complete);
+  return {
+    eventsPerSecond: complete ? median(rounds) : 0,
+    bestEventsPerSecond: complete ? Math.max(...rounds) : 0,
+    openMs: median(passes.map((pass) => pass.openMs)),
+  };
+}

@@ -1,5 +1,6 @@
-import type { ContenderName } from "../contenders.js";
+import type { ServerContenderName } from "../contenders.js";
 import { RpcChild } from "../ipc.js";
+import type { RedisTarget } from "./contender.js";
 import type { ServerApi } from "./server.js";
 
 /** A running bench server: its RPC handle and its port. */
@@ -16,6 +17,8 @@ export interface ServerOptions {
   trackSockets?: boolean;
   /** Extra node options, e.g. `--cpu-prof` while profiling. */
   nodeOptions?: string[];
+  /** Where a Redis contender shares its events. */
+  redis?: RedisTarget;
 }
 
 const POLL_MS = 20;
@@ -26,11 +29,15 @@ const POLL_MS = 20;
  * memory can be read after collection.
  */
 export async function withServer<T>(
-  contender: ContenderName,
+  contender: ServerContenderName,
   options: ServerOptions,
   body: (server: BenchServer) => Promise<T>,
 ): Promise<T> {
-  const args = [contender, ...(options.trackSockets === true ? ["--track-sockets"] : [])];
+  const args = [
+    contender,
+    ...(options.trackSockets === true ? ["--track-sockets"] : []),
+    ...(options.redis === undefined ? [] : [`--redis-url=${options.redis.url}`, `--redis-key=${options.redis.key}`]),
+  ];
   const { child, ready } = await RpcChild.start<ServerApi, { port: number }>("./server/server.ts", args, [
     "--expose-gc",
     ...(options.nodeOptions ?? []),
@@ -53,4 +60,25 @@ export async function withServer<T>(
   } finally {
     await child.stop();
   }
+}
+
+/**
+ * Runs `body` against `count` server processes of `contender` at once (the
+ * instances of one deployment), and stops them all afterwards.
+ */
+export async function withServers<T>(
+  contender: ServerContenderName,
+  count: number,
+  options: ServerOptions,
+  body: (servers: BenchServer[]) => Promise<T>,
+): Promise<T> {
+  const started: BenchServer[] = [];
+  const next = (): Promise<T> =>
+    started.length === count
+      ? body(started)
+      : withServer(contender, options, (server) => {
+          started.push(server);
+          return next();
+        });
+  return next();
 }

@@ -8,8 +8,20 @@ import type { Payload } from "../payload.js";
 export interface Contender {
   /** The handlers of `GET /events`, in order. */
   readonly handlers: RequestHandler[];
-  /** Sends one event, with this id, to every connected client. */
+  /**
+   * Sends one event, with this id, to every connected client (of every
+   * instance, for the Redis contenders); a channel that assigns ids of its
+   * own uses those, and the payload's `n` still says which event it is.
+   */
   publish(payload: Payload, id: string): void;
   /** How many clients would receive a publish now. */
   clients(): number;
+}
+
+/** Where a contender that shares its events through Redis finds them. */
+export interface RedisTarget {
+  /** The Redis server, `redis://127.0.0.1:<port>`. */
+  url: string;
+  /** The stream or pub/sub channel every instance of one run shares. */
+  key: string;
 }

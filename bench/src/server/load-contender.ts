@@ -1,11 +1,16 @@
-import type { ContenderName } from "../contenders.js";
-import type { Contender } from "./contender.js";
+import type { ServerContenderName } from "../contenders.js";
+import type { Contender, RedisTarget } from "./contender.js";
 
 /**
  * Imports only the named contender's module, so a server process loads one
- * library and its memory figures carry no other's code.
+ * library and its memory figures carry no other's code. The Redis
+ * contenders need `redis`; the others are given none.
  */
-export async function loadContender(name: ContenderName): Promise<Contender> {
+export async function loadContender(name: ServerContenderName, redis: RedisTarget | undefined): Promise<Contender> {
+  const target = (): RedisTarget => {
+    if (redis === undefined) throw new Error(`${name} needs --redis-url and --redis-key`);
+    return redis;
+  };
   switch (name) {
     case "hand-written":
       return (await import("./contenders/hand-written.js")).createHandWritten();
@@ -17,5 +22,11 @@ export async function loadContender(name: ContenderName): Promise<Contender> {
       return (await import("./contenders/better-sse.js")).createBetterSse();
     case "express-sse":
       return (await import("./contenders/express-sse.js")).createExpressSse();
+    case "sse-middleware-redis":
+      return (await import("./contenders/sse-middleware-redis.js")).createSseMiddlewareRedis(target());
+    case "hand-written-redis":
+      return (await import("./contenders/hand-written-redis.js")).createHandWrittenRedis(target());
+    case "better-sse-redis":
+      return (await import("./contenders/better-sse-redis.js")).createBetterSseRedis(target());
   }
 }

@@ -3,14 +3,15 @@
  * port the system picks, driven by the orchestrator over IPC. Each run gets
  * a fresh one, so no contender inherits another's heap, JIT state or sockets.
  *
- * Usage: server.ts <contender> [--track-sockets]
+ * Usage: server.ts <contender> [--track-sockets] [--redis-url=URL --redis-key=KEY]
  */
 import express from "express";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { parseArgs } from "node:util";
 import { wallClockMs } from "../clock.js";
-import { isContenderName } from "../contenders.js";
+import { isServerContenderName } from "../contenders.js";
 import { serveRpc } from "../ipc.js";
 import { makePayload } from "../payload.js";
 import { loadContender } from "./load-contender.js";
@@ -66,9 +67,19 @@ export type ServerApi = {
   stopQueueSampling(arg: null): number;
 };
 
-const [name, ...flags] = process.argv.slice(2);
-if (name === undefined || !isContenderName(name)) throw new Error(`unknown contender ${JSON.stringify(name)}`);
-const contender = await loadContender(name);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    "track-sockets": { type: "boolean", default: false },
+    "redis-url": { type: "string" },
+    "redis-key": { type: "string" },
+  },
+});
+const name = positionals[0];
+if (name === undefined || !isServerContenderName(name)) throw new Error(`unknown contender ${JSON.stringify(name)}`);
+const redisUrl = flags["redis-url"];
+const redisKey = flags["redis-key"];
+const contender = await loadContender(name, redisUrl === undefined || redisKey === undefined ? undefined : { url: redisUrl, key: redisKey });
 
 const app = express();
 app.get("/events", ...contender.handlers);
@@ -77,7 +88,7 @@ const server = http.createServer(app);
 // Only the slow-reader scenario tracks sockets: the tracking costs memory
 // per connection, which the memory scenario must not count.
 const sockets = new Set<Socket>();
-if (flags.includes("--track-sockets")) {
+if (flags["track-sockets"] === true) {
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -114,7 +125,7 @@ const api: ServerApi = {
     let id = firstId;
     while (id <= lastId) {
       for (let i = 0; i < burstSize && id <= lastId; i += 1) {
-        contender.publish(makePayload(payloadBytes), String(id));
+        contender.publish(makePayload(payloadBytes, id), String(id));
         id += 1;
       }
       await nextMacrotask();
@@ -132,7 +143,7 @@ const api: ServerApi = {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       maxLagMs = Math.max(maxLagMs, performance.now() - due);
-      contender.publish(makePayload(payloadBytes), String(id));
+      contender.publish(makePayload(payloadBytes, id), String(id));
     }
     return { startedAt, endedAt: wallClockMs(), maxLagMs };
   },
