@@ -1,15 +1,23 @@
 import { CONTENDERS, type ContenderName } from "../contenders.js";
 import { wasMeasured, type BenchResults } from "../results.js";
+import type { ScaleOutRun } from "../scenarios/scale-out.js";
 import { bytes, count, fanoutOf, memoryOf, ms, percent, sizesOf } from "./figures.js";
 
-/** One small bar chart: a value per contender, or none where the contender was not run. */
+/** One bar: a contender, or a deployment of one; no value where it was not run. */
+interface Bar {
+  label: string;
+  color: string;
+  value: number | undefined;
+}
+
+/** One small bar chart. */
 interface Panel {
   title: string;
   better: "higher" | "lower";
   /** More about what the values are, after "lower/higher is better". */
   detail?: string;
   format: (value: number) => string;
-  values: Partial<Record<ContenderName, number>>;
+  bars: Bar[];
 }
 
 const COLORS: Record<ContenderName, string> = {
@@ -40,6 +48,34 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** A bar per contender, in the usual order. */
+function contenderBars(values: Partial<Record<ContenderName, number>>): Bar[] {
+  return CONTENDERS.map((contender) => ({ label: SHORT_LABELS[contender], color: COLORS[contender], value: values[contender] }));
+}
+
+/** The scale-out deployments: this library on Redis Streams, the pub/sub peers, the in-memory reference. */
+function scaleOutPanel(runs: readonly ScaleOutRun[]): Panel {
+  const bar = (contender: ScaleOutRun["contender"], label: string, color: string): Bar => ({
+    label,
+    color,
+    value: runs.find((run) => run.contender === contender)?.eventsPerSecond,
+  });
+  const first = runs[0]!;
+  const spread = Math.max(...runs.map((run) => run.instances));
+  return {
+    title: `Scale-out, ${count(first.clients)} clients over ${spread} instances: events/s`,
+    better: "higher",
+    detail: "through Redis; in memory on one instance for reference",
+    format: count,
+    bars: [
+      bar("sse-middleware", "in memory, 1", "#9dbcf0"),
+      bar("sse-middleware-redis", "sse-middleware", COLORS["sse-middleware"]),
+      bar("hand-written-redis", "hand-written", COLORS["hand-written"]),
+      bar("better-sse-redis", "better-sse", COLORS["better-sse"]),
+    ],
+  };
+}
+
 function panels(results: BenchResults): Panel[] {
   const list: Panel[] = [];
   for (const clients of sizesOf(results.fanout ?? [])) {
@@ -48,12 +84,12 @@ function panels(results: BenchResults): Panel[] {
       const run = fanoutOf(results, contender, clients);
       if (run !== undefined) values[contender] = run.eventsPerSecond;
     }
-    list.push({ title: `Fan-out burst, ${count(clients)} streams: events/s`, better: "higher", format: count, values });
+    list.push({ title: `Fan-out burst, ${count(clients)} streams: events/s`, better: "higher", format: count, bars: contenderBars(values) });
   }
   if (results.steady !== undefined) {
     const values: Partial<Record<ContenderName, number>> = {};
     for (const run of results.steady) values[run.contender] = run.p99Ms;
-    list.push({ title: `Steady ${results.steady[0]?.perSecond ?? ""} events/s: p99 latency`, better: "lower", format: ms, values });
+    list.push({ title: `Steady ${results.steady[0]?.perSecond ?? ""} events/s: p99 latency`, better: "lower", format: ms, bars: contenderBars(values) });
   }
   const memorySizes = sizesOf((results.memory ?? []).filter(wasMeasured));
   const largest = memorySizes.at(-1);
@@ -69,7 +105,7 @@ function panels(results: BenchResults): Panel[] {
       if (run !== undefined) values[contender] = run.jsPerStream;
     }
     const where = `at ${count(largest)} streams${smaller.length > 0 ? ` (${smaller.join(", ")}: at ${count(memorySizes[0]!)})` : ""}`;
-    list.push({ title: "Memory per idle stream: heap + external", better: "lower", detail: where, format: bytes, values });
+    list.push({ title: "Memory per idle stream: heap + external", better: "lower", detail: where, format: bytes, bars: contenderBars(values) });
   }
   if (results["slow-reader"] !== undefined) {
     const held: Partial<Record<ContenderName, number>> = {};
@@ -78,34 +114,35 @@ function panels(results: BenchResults): Panel[] {
       held[run.contender] = Math.max(0, run.memoryGrowthBytes);
       kept[run.contender] = run.throughputRatio;
     }
-    list.push({ title: "A stalled reader: server memory it holds", better: "lower", format: bytes, values: held });
-    list.push({ title: "A stalled reader: fast clients' throughput kept", better: "higher", format: percent, values: kept });
+    list.push({ title: "A stalled reader: server memory it holds", better: "lower", format: bytes, bars: contenderBars(held) });
+    list.push({ title: "A stalled reader: fast clients' throughput kept", better: "higher", format: percent, bars: contenderBars(kept) });
   }
   if (results.churn !== undefined) {
     const values: Partial<Record<ContenderName, number>> = {};
     for (const run of results.churn) values[run.contender] = run.cyclesPerSecond;
-    list.push({ title: "Churn: connects + disconnects/s", better: "higher", format: count, values });
+    list.push({ title: "Churn: connects + disconnects/s", better: "higher", format: count, bars: contenderBars(values) });
   }
+  const scaleOut = results["scale-out"];
+  if (scaleOut !== undefined && scaleOut.length > 0) list.push(scaleOutPanel(scaleOut));
   return list;
 }
 
 function renderPanel(panel: Panel, x: number, y: number): string {
-  const max = Math.max(...Object.values(panel.values), Number.MIN_VALUE);
+  const max = Math.max(...panel.bars.map((bar) => bar.value ?? 0), Number.MIN_VALUE);
   const barSpace = PANEL_WIDTH - LABEL_WIDTH - VALUE_WIDTH;
   const parts = [
     `<text x="${x}" y="${y + 14}" class="title">${escapeXml(panel.title)}</text>`,
     `<text x="${x}" y="${y + 28}" class="note">${escapeXml([`${panel.better} is better`, panel.detail].filter(Boolean).join("; "))}</text>`,
   ];
-  CONTENDERS.forEach((contender, i) => {
+  panel.bars.forEach(({ label, color, value }, i) => {
     const top = y + TITLE_HEIGHT + i * (BAR_HEIGHT + BAR_GAP);
-    const value = panel.values[contender];
-    parts.push(`<text x="${x + LABEL_WIDTH - 8}" y="${top + 13}" class="label">${SHORT_LABELS[contender]}</text>`);
+    parts.push(`<text x="${x + LABEL_WIDTH - 8}" y="${top + 13}" class="label">${escapeXml(label)}</text>`);
     if (value === undefined) {
       parts.push(`<text x="${x + LABEL_WIDTH}" y="${top + 13}" class="value">not run</text>`);
       return;
     }
     const width = Math.max(1, (value / max) * barSpace);
-    parts.push(`<rect x="${x + LABEL_WIDTH}" y="${top}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[contender]}" rx="2"/>`);
+    parts.push(`<rect x="${x + LABEL_WIDTH}" y="${top}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${color}" rx="2"/>`);
     parts.push(`<text x="${(x + LABEL_WIDTH + width + 6).toFixed(1)}" y="${top + 13}" class="value">${escapeXml(panel.format(value))}</text>`);
   });
   return parts.join("\n  ");
@@ -118,7 +155,7 @@ function renderPanel(panel: Panel, x: number, y: number): string {
  */
 export function renderChart(results: BenchResults): string {
   const list = panels(results);
-  const panelHeight = TITLE_HEIGHT + CONTENDERS.length * (BAR_HEIGHT + BAR_GAP) + MARGIN;
+  const panelHeight = TITLE_HEIGHT + Math.max(0, ...list.map((panel) => panel.bars.length)) * (BAR_HEIGHT + BAR_GAP) + MARGIN;
   const rows = Math.ceil(list.length / 2);
   const width = MARGIN * 3 + PANEL_WIDTH * 2;
   const footer = 24;
