@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { DemoOptions } from "../apps/demo/src/app.js";
 import { launchChromium, type HeadlessChromium } from "./chromium.js";
-import { startDemo, type DemoServer } from "./demo-server.js";
+import { startDemo, type DemoServer } from "../apps/demo/test/demo-server.js";
 
 /** What a browser test file works with; see {@link useBrowserSuite}. */
 export interface BrowserSuite {

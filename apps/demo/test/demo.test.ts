@@ -1,20 +1,12 @@
 import { EventSource } from "eventsource";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type DemoOptions } from "../src/app.js";
+import { describe, expect, it } from "vitest";
+import type { DemoOptions } from "../src/app.js";
+import { demoPerTest } from "./demo-server.js";
 
-let server: http.Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
-});
+const startDemo = demoPerTest();
 
 async function start(options: DemoOptions): Promise<string> {
-  server = http.createServer(createApp(options));
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return (await startDemo(options)).url;
 }
 
 interface Received {

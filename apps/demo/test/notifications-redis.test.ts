@@ -1,12 +1,10 @@
 // `REDIS_URL=… pnpm dev` on two ports: two instances of the demo serve one
 // notifications page through a Redis stream, against a real redis-server.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisChannel, type RedisChannel } from "sse-middleware-redis";
 import { startRedisServer, type RedisServer } from "../../../packages/sse-redis/test/redis-server.js";
-import { createApp } from "../src/app.js";
+import { startDemo } from "./demo-server.js";
 import { openPage, post } from "./notification-pages.js";
 
 let redis: RedisServer;
@@ -20,14 +18,12 @@ afterAll(async () => {
 /** One instance of the demo with its notifications on the shared stream. */
 async function startInstance(stream: string): Promise<{ url: string; close(): Promise<void> }> {
   const channel: RedisChannel = await createRedisChannel({ url: redis.url, stream, maxLen: 100 });
-  const server = http.createServer(createApp({ intervalMs: 10, notifications: channel }));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const demo = await startDemo({ intervalMs: 10, notifications: channel });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: demo.url,
     async close() {
       await channel.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await demo.stop();
     },
   };
 }

@@ -1,20 +1,11 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
+import { describe, expect, it } from "vitest";
+import { demoPerTest } from "./demo-server.js";
 import { openPage, post } from "./notification-pages.js";
 
-let server: http.Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
-});
+const startDemo = demoPerTest();
 
 async function start(): Promise<string> {
-  server = http.createServer(createApp({ intervalMs: 10 }));
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return (await startDemo({ intervalMs: 10 })).url;
 }
 
 describe("the demo's notifications", () => {

@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp, type DemoOptions } from "../apps/demo/src/app.js";
+import { afterEach } from "vitest";
+import { createApp, type DemoOptions } from "../src/app.js";
 
 /** The demo app listening on 127.0.0.1, started in this process. */
 export interface DemoServer {
@@ -33,5 +34,21 @@ export async function startDemo(options: DemoOptions, port = 0): Promise<DemoSer
       });
       return stopped;
     },
+  };
+}
+
+/**
+ * For a test file: a function that starts the demo, each one stopped after
+ * the test that started it.
+ */
+export function demoPerTest(): (options?: DemoOptions) => Promise<DemoServer> {
+  const running: DemoServer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((demo) => demo.stop()));
+  });
+  return async (options = {}) => {
+    const demo = await startDemo(options);
+    running.push(demo);
+    return demo;
   };
 }
