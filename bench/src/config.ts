@@ -41,6 +41,8 @@ export interface BenchConfig {
     timeoutMs: number;
   };
   churn: { concurrency: number; durationMs: number; maxCycles: number };
+  /** Fresh processes timed per package, taken in turn with the others. */
+  importCost: { processes: number };
 }
 
 /** The bench as issue #6 asks for it. */
@@ -75,6 +77,7 @@ export const FULL: BenchConfig = {
     timeoutMs: 120_000,
   },
   churn: { concurrency: 64, durationMs: 3000, maxCycles: 20_000 },
+  importCost: { processes: 15 },
 };
 
 /** Every scenario at toy size: proves the bench works, measures nothing. */
@@ -94,4 +97,5 @@ export const SMOKE: BenchConfig = {
     timeoutMs: 10_000,
   },
   churn: { concurrency: 4, durationMs: 300, maxCycles: 100 },
+  importCost: { processes: 2 },
 };

@@ -1,12 +1,13 @@
 import type { SkippedRun } from "./contenders.js";
 import type { ChurnRun } from "./scenarios/churn.js";
 import type { FanoutRun } from "./scenarios/fanout.js";
+import type { ImportCost } from "./scenarios/import-cost.js";
 import type { MemoryRun } from "./scenarios/memory.js";
 import type { SlowReaderRun } from "./scenarios/slow-reader.js";
 import type { SteadyRun } from "./scenarios/steady.js";
 
 /** The scenarios, by the names used on the command line and for result files. */
-export const SCENARIOS = ["fanout", "steady", "memory", "slow-reader", "churn"] as const;
+export const SCENARIOS = ["fanout", "steady", "memory", "slow-reader", "churn", "import-cost"] as const;
 
 /** One of {@link SCENARIOS}. */
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -32,6 +33,7 @@ export interface BenchResults {
   memory?: (MemoryRun | SkippedRun)[];
   "slow-reader"?: SlowReaderRun[];
   churn?: ChurnRun[];
+  "import-cost"?: ImportCost;
 }
 
 /** Whether a run was measured (not skipped). */

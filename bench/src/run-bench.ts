@@ -7,6 +7,7 @@ import { LoadPool } from "./load/pool.js";
 import type { BenchResults, ScenarioName } from "./results.js";
 import { runChurn } from "./scenarios/churn.js";
 import { runFanout } from "./scenarios/fanout.js";
+import { runImportCost } from "./scenarios/import-cost.js";
 import { runMemory } from "./scenarios/memory.js";
 import { runSlowReader } from "./scenarios/slow-reader.js";
 import { runSteady } from "./scenarios/steady.js";
@@ -67,6 +68,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           break;
         case "churn":
           results.churn = await runChurn(session);
+          break;
+        case "import-cost":
+          results["import-cost"] = await runImportCost(session);
           break;
       }
     }
