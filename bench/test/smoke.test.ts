@@ -48,6 +48,7 @@ describe("bench smoke", () => {
     expect(ours?.bytes).toBe(loaded.files.reduce((sum, file) => sum + statSync(file.path).size, 0));
 
     expect(renderTables(results)).toContain("### 5. Churn");
+    expect(renderTables(results)).toContain("### 6. Import cost");
     expect(renderChart(results)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   }, 90_000);
 
