@@ -45,5 +45,8 @@ export function deliveryProblems(results: BenchResults): string[] {
     if (run.failures > 0) problems.push(`churn, ${run.contender}: ${run.failures} streams failed to open`);
     if (run.leftOpen > 0) problems.push(`churn, ${run.contender}: ${run.leftOpen} streams never released`);
   }
+  for (const run of results["import-cost"]?.packages ?? []) {
+    if (run.files === 0) problems.push(`import cost, ${run.package}: no module file seen loading`);
+  }
   return problems;
 }

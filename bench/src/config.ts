@@ -54,6 +54,8 @@ export interface BenchConfig {
     roundBudgetMs: number;
     timeoutMs: number;
   };
+  /** Fresh processes timed per package, taken in turn with the others. */
+  importCost: { processes: number };
 }
 
 /** The bench as issue #6 asks for it. */
@@ -100,6 +102,7 @@ export const FULL: BenchConfig = {
     roundBudgetMs: 5000,
     timeoutMs: 60_000,
   },
+  importCost: { processes: 15 },
 };
 
 /** Every scenario at toy size: proves the bench works, measures nothing. */
@@ -120,4 +123,5 @@ export const SMOKE: BenchConfig = {
   },
   churn: { concurrency: 4, durationMs: 300, maxCycles: 100 },
   scaleOut: { clients: 20, instances: 2, events: 20, burstSize: 5, payloadBytes: 100, passes: 1, rounds: 2, roundBudgetMs: 5000, timeoutMs: 10_000 },
+  importCost: { processes: 2 },
 };

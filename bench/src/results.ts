@@ -1,13 +1,14 @@
 import type { SkippedRun } from "./contenders.js";
 import type { ChurnRun } from "./scenarios/churn.js";
 import type { FanoutRun } from "./scenarios/fanout.js";
+import type { ImportCost } from "./scenarios/import-cost.js";
 import type { MemoryRun } from "./scenarios/memory.js";
 import type { ScaleOutRun } from "./scenarios/scale-out.js";
 import type { SlowReaderRun } from "./scenarios/slow-reader.js";
 import type { SteadyRun } from "./scenarios/steady.js";
 
 /** The scenarios, by the names used on the command line and for result files. */
-export const SCENARIOS = ["fanout", "steady", "memory", "slow-reader", "churn", "scale-out"] as const;
+export const SCENARIOS = ["fanout", "steady", "memory", "slow-reader", "churn", "scale-out", "import-cost"] as const;
 
 /** One of {@link SCENARIOS}. */
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -34,6 +35,7 @@ export interface BenchResults {
   "slow-reader"?: SlowReaderRun[];
   churn?: ChurnRun[];
   "scale-out"?: ScaleOutRun[];
+  "import-cost"?: ImportCost;
 }
 
 /** Whether a run was measured (not skipped). */

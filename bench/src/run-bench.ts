@@ -7,6 +7,7 @@ import { LoadPool } from "./load/pool.js";
 import type { BenchResults, ScenarioName } from "./results.js";
 import { runChurn } from "./scenarios/churn.js";
 import { runFanout } from "./scenarios/fanout.js";
+import { runImportCost } from "./scenarios/import-cost.js";
 import { runMemory } from "./scenarios/memory.js";
 import { runScaleOut } from "./scenarios/scale-out.js";
 import { runSlowReader } from "./scenarios/slow-reader.js";
@@ -73,6 +74,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           break;
         case "scale-out":
           results["scale-out"] = await runScaleOut(session);
+          break;
+        case "import-cost":
+          results["import-cost"] = await runImportCost(session);
           break;
       }
     }

@@ -1,5 +1,6 @@
 import { CONTENDER_LABELS, type ContenderName, type ServerContenderName, type SkippedRun } from "../contenders.js";
 import { wasMeasured, type BenchResults } from "../results.js";
+import type { ImportedPackage } from "../scenarios/import-cost.js";
 import { bytes, contendersOf, count, fanoutOf, memoryOf, ms, percent, signedBytes, sizesOf } from "./figures.js";
 import { checkTargets } from "./targets.js";
 
@@ -135,6 +136,38 @@ function scaleOutTable(results: BenchResults): string | undefined {
   ].join("\n");
 }
 
+/** What a package's row says beside its name, where its name alone would not do. */
+const IMPORT_ROLES: Partial<Record<ImportedPackage, string>> = {
+  "sse-middleware-redis": "with the redis client",
+  express: "every contender needs it",
+};
+
+function importCostTable(results: BenchResults): string | undefined {
+  const cost = results["import-cost"];
+  if (cost === undefined) return undefined;
+  return [
+    `### 7. Import cost: \`import\` of each package in a fresh \`node\` (median of ${cost.processes} processes each, packages in turn)`,
+    "",
+    table(
+      ["package", "version", "time to import", "fastest", "spawn to exit", "files loaded", "bytes loaded"],
+      cost.packages.map((run) => {
+        const role = IMPORT_ROLES[run.package];
+        return [
+          role === undefined ? run.package : `${run.package} (${role})`,
+          run.version,
+          ms(run.importMs),
+          ms(run.fastestImportMs),
+          ms(run.processMs),
+          count(run.files),
+          bytes(run.bytes),
+        ];
+      }),
+    ),
+    "",
+    `Time to import is \`await import()\` timed inside the process; spawn to exit is the whole process, timed from outside, and a \`node\` that imports nothing takes ${ms(cost.nodeAloneMs)} of it. Files and bytes: every module file the import loaded (dependencies included, node: built-ins not, package.json files the resolver reads not), listed by a process of its own.`,
+  ].join("\n");
+}
+
 function targetsTable(results: BenchResults): string | undefined {
   const checks = checkTargets(results);
   if (checks.length === 0) return undefined;
@@ -152,7 +185,7 @@ function targetsTable(results: BenchResults): string | undefined {
 export function renderTables(results: BenchResults): string {
   const { meta } = results;
   const header = `Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB, ${meta.platform}; commit ${meta.commit}, ${meta.date.slice(0, 10)}; ${meta.durationS} s.`;
-  const sections = [fanoutTable, steadyTable, memoryTable, slowReaderTable, churnTable, scaleOutTable, targetsTable]
+  const sections = [fanoutTable, steadyTable, memoryTable, slowReaderTable, churnTable, scaleOutTable, importCostTable, targetsTable]
     .map((render) => render(results))
     .filter((section): section is string => section !== undefined);
   return [header, ...sections].join("\n\n");
