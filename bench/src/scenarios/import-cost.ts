@@ -34,7 +34,7 @@ export interface ImportCostRun {
   bytes: number;
 }
 
-/** Scenario 6's result. */
+/** Scenario 7's result. */
 export interface ImportCost {
   /** Fresh processes timed per package. */
   processes: number;
@@ -58,7 +58,7 @@ function versionOf(name: ImportedPackage): string {
 }
 
 /**
- * Scenario 6: what `import`ing each package costs a fresh `node` process,
+ * Scenario 7: what `import`ing each package costs a fresh `node` process,
  * in time (`await import()` timed inside processes that import one package
  * each, in turn) and in files and bytes loaded (listed by a process of its
  * own, whose loader hooks would skew a timing).
