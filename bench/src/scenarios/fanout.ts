@@ -1,7 +1,7 @@
 import { skipReason, type ContenderName, type SkippedRun } from "../contenders.js";
 import { withServer } from "../server/bench-server.js";
 import type { BenchSession } from "../session.js";
-import { measureBurst, summarizePasses, type BurstMeasurement } from "./measure-burst.js";
+import { measureBurst, summarizePasses, type BurstMeasurement, type BurstRun } from "./measure-burst.js";
 
 /** One pass of one contender: a fresh server, its clients, its rounds. */
 export interface FanoutPass extends BurstMeasurement {
@@ -10,19 +10,9 @@ export interface FanoutPass extends BurstMeasurement {
 }
 
 /** One contender's fan-out burst at one number of streams, over every pass. */
-export interface FanoutRun {
+export interface FanoutRun extends BurstRun {
   contender: ContenderName;
   clients: number;
-  /** Events per measured round. */
-  events: number;
-  burstSize: number;
-  payloadBytes: number;
-  /** Events delivered per second in the median round of all passes. */
-  eventsPerSecond: number;
-  /** The fastest round's. */
-  bestEventsPerSecond: number;
-  /** Median over passes of the time to open every stream. */
-  openMs: number;
   passes: FanoutPass[];
 }
 

@@ -92,6 +92,14 @@ export interface PassesSummary {
   openMs: number;
 }
 
+/** A contender's burst rounds over every pass: what was published, and the summary. */
+export interface BurstRun extends PassesSummary {
+  /** Events per measured round. */
+  events: number;
+  burstSize: number;
+  payloadBytes: number;
+}
+
 /** Sums up the passes of one contender, each a {@link BurstMeasurement} after opening its streams. */
 export function summarizePasses(passes: readonly (BurstMeasurement & { openMs: number })[]): PassesSummary {
   const rounds = passes.flatMap((pass) => pass.roundsEventsPerSecond);

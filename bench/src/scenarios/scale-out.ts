@@ -3,7 +3,7 @@ import type { ContenderName, RedisContenderName } from "../contenders.js";
 import { split } from "../load/pool.js";
 import { withServers } from "../server/bench-server.js";
 import type { BenchSession } from "../session.js";
-import { measureBurst, summarizePasses, type BurstMeasurement } from "./measure-burst.js";
+import { measureBurst, summarizePasses, type BurstMeasurement, type BurstRun } from "./measure-burst.js";
 
 /** The contenders of this scenario: the Redis ones, and the in-memory channel on one instance for reference. */
 export type ScaleOutContender = Extract<ContenderName, "sse-middleware"> | RedisContenderName;
@@ -14,23 +14,17 @@ export interface ScaleOutPass extends BurstMeasurement {
   openMs: number;
 }
 
-/** One deployment's fan-out through Redis (or in memory, for reference), over every pass. */
-export interface ScaleOutRun {
+/**
+ * One deployment's fan-out through Redis (or in memory, for reference),
+ * over every pass; rounds are timed from the first publish to the last
+ * client's last event, on whichever instance.
+ */
+export interface ScaleOutRun extends BurstRun {
   contender: ScaleOutContender;
   /** Server processes sharing the channel; events are published on the first. */
   instances: number;
   /** Clients over all instances, split evenly. */
   clients: number;
-  /** Events per measured round. */
-  events: number;
-  burstSize: number;
-  payloadBytes: number;
-  /** Events delivered per second in the median round of all passes, from the first publish to the last client's last event. */
-  eventsPerSecond: number;
-  /** The fastest round's. */
-  bestEventsPerSecond: number;
-  /** Median over passes of the time to open every stream. */
-  openMs: number;
   passes: ScaleOutPass[];
 }
 
