@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 import type { DemoOptions } from "../apps/demo/src/app.js";
 import { launchChromium, type HeadlessChromium } from "./chromium.js";
-import { startDemo, type DemoServer } from "../apps/demo/test/demo-server.js";
+import { demoPerTest, type DemoServer } from "../apps/demo/test/demo-server.js";
 
 /** What a browser test file works with; see {@link useBrowserSuite}. */
 export interface BrowserSuite {
@@ -18,25 +18,18 @@ export interface BrowserSuite {
  */
 export function useBrowserSuite(): BrowserSuite {
   let browser: HeadlessChromium | undefined;
-  const servers: DemoServer[] = [];
+  const startDemo = demoPerTest();
   beforeAll(async () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.stop()));
-  });
   return {
     newPage(options) {
       if (browser === undefined) throw new Error("the browser starts in beforeAll");
       return browser.newPage(options);
     },
-    async startDemo(options, port) {
-      const server = await startDemo(options, port);
-      servers.push(server);
-      return server;
-    },
+    startDemo,
   };
 }

@@ -41,13 +41,13 @@ export async function startDemo(options: DemoOptions, port = 0): Promise<DemoSer
  * For a test file: a function that starts the demo, each one stopped after
  * the test that started it.
  */
-export function demoPerTest(): (options?: DemoOptions) => Promise<DemoServer> {
+export function demoPerTest(): (options?: DemoOptions, port?: number) => Promise<DemoServer> {
   const running: DemoServer[] = [];
   afterEach(async () => {
     await Promise.all(running.splice(0).map((demo) => demo.stop()));
   });
-  return async (options = {}) => {
-    const demo = await startDemo(options);
+  return async (options = {}, port) => {
+    const demo = await startDemo(options, port);
     running.push(demo);
     return demo;
   };

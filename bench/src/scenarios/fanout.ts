@@ -1,13 +1,10 @@
 import { skipReason, type ContenderName, type SkippedRun } from "../contenders.js";
 import { withServer } from "../server/bench-server.js";
 import type { BenchSession } from "../session.js";
-import { measureBurst, summarizePasses, type BurstMeasurement, type BurstRun } from "./measure-burst.js";
+import { openAndMeasureBurst, summarizePasses, type BurstPass, type BurstRun } from "./measure-burst.js";
 
 /** One pass of one contender: a fresh server, its clients, its rounds. */
-export interface FanoutPass extends BurstMeasurement {
-  /** From the first connect until the contender counted every client. */
-  openMs: number;
-}
+export type FanoutPass = BurstPass;
 
 /** One contender's fan-out burst at one number of streams, over every pass. */
 export interface FanoutRun extends BurstRun {
@@ -19,18 +16,8 @@ export interface FanoutRun extends BurstRun {
 async function runPass(session: BenchSession, contender: ContenderName, clients: number, pass: number): Promise<FanoutPass> {
   const { events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs } = session.config.fanout;
   const nodeOptions = session.serverNodeOptions(contender, `fanout-${clients}-${pass}`);
-  return withServer(contender, { nodeOptions }, async (server) => {
-    try {
-      const opening = performance.now();
-      await session.pool.open(server.port, clients, "count");
-      await server.waitForClients(clients);
-      const openMs = performance.now() - opening;
-      const plan = { readers: clients, events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs };
-      return { openMs, ...(await measureBurst(session, server, plan)) };
-    } finally {
-      await session.pool.closeAll();
-    }
-  });
+  const plan = { readers: clients, events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs };
+  return withServer(contender, { nodeOptions }, (server) => openAndMeasureBurst(session, [server], plan));
 }
 
 /**

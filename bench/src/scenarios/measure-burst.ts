@@ -1,3 +1,5 @@
+import type { CountBy } from "../load/load-client.js";
+import { split } from "../load/pool.js";
 import type { Tally } from "../load/worker.js";
 import type { BenchServer } from "../server/bench-server.js";
 import type { BenchSession } from "../session.js";
@@ -82,6 +84,36 @@ export async function measureBurst(session: BenchSession, server: BenchServer, p
   };
 }
 
+/** One pass of a burst scenario: fresh servers, their clients, the rounds. */
+export interface BurstPass extends BurstMeasurement {
+  /** From the first connect until every server counted its clients. */
+  openMs: number;
+}
+
+/**
+ * Opens `plan.readers` clients spread evenly over `servers` (one, or the
+ * instances of one deployment), waits until each server counts its share,
+ * then measures burst rounds published on the first server; the clients are
+ * disconnected afterwards, whatever happens.
+ */
+export async function openAndMeasureBurst(
+  session: BenchSession,
+  servers: readonly BenchServer[],
+  plan: BurstPlan,
+  countBy: CountBy = "id",
+): Promise<BurstPass> {
+  try {
+    const shares = split(plan.readers, servers.length);
+    const opening = performance.now();
+    for (const [i, server] of servers.entries()) await session.pool.open(server.port, shares[i]!, "count", { countBy });
+    await Promise.all(servers.map((server, i) => server.waitForClients(shares[i]!)));
+    const openMs = performance.now() - opening;
+    return { openMs, ...(await measureBurst(session, servers[0]!, plan)) };
+  } finally {
+    await session.pool.closeAll();
+  }
+}
+
 /** What one contender's passes add up to. */
 export interface PassesSummary {
   /** The median round of every pass; 0 if any pass did not deliver everything. */
@@ -100,8 +132,8 @@ export interface BurstRun extends PassesSummary {
   payloadBytes: number;
 }
 
-/** Sums up the passes of one contender, each a {@link BurstMeasurement} after opening its streams. */
-export function summarizePasses(passes: readonly (BurstMeasurement & { openMs: number })[]): PassesSummary {
+/** Sums up the passes of one contender. */
+export function summarizePasses(passes: readonly BurstPass[]): PassesSummary {
   const rounds = passes.flatMap((pass) => pass.roundsEventsPerSecond);
   const complete = passes.every((pass) => pass.complete);
   return {

@@ -1,18 +1,14 @@
 import { startRedisServer } from "../../../packages/sse-redis/test/redis-server.js";
 import type { ContenderName, RedisContenderName } from "../contenders.js";
-import { split } from "../load/pool.js";
 import { withServers } from "../server/bench-server.js";
 import type { BenchSession } from "../session.js";
-import { measureBurst, summarizePasses, type BurstMeasurement, type BurstRun } from "./measure-burst.js";
+import { openAndMeasureBurst, summarizePasses, type BurstPass, type BurstRun } from "./measure-burst.js";
 
 /** The contenders of this scenario: the Redis ones, and the in-memory channel on one instance for reference. */
 export type ScaleOutContender = Extract<ContenderName, "sse-middleware"> | RedisContenderName;
 
 /** One pass of one deployment: fresh instances, the clients spread over them, the rounds. */
-export interface ScaleOutPass extends BurstMeasurement {
-  /** From the first connect until every instance counted its clients. */
-  openMs: number;
-}
+export type ScaleOutPass = BurstPass;
 
 /**
  * One deployment's fan-out through Redis (or in memory, for reference),
@@ -53,21 +49,10 @@ async function runPass(session: BenchSession, deployment: Deployment, redisUrl: 
     // from an earlier one is read again.
     redis: deployment.redis ? { url: redisUrl, key: `bench:${contender}:${pass}` } : undefined,
   };
-  return withServers(contender, instances, options, async (servers) => {
-    try {
-      const shares = split(clients, instances);
-      const opening = performance.now();
-      // Clients count by the payload's number: Redis entry ids are not 1, 2, 3, ….
-      for (const [i, server] of servers.entries()) await session.pool.open(server.port, shares[i]!, "count", { countBy: "data" });
-      await Promise.all(servers.map((server, i) => server.waitForClients(shares[i]!)));
-      const openMs = performance.now() - opening;
-      const plan = { readers: clients, events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs };
-      // Published on the first instance; delivery counts the clients of all.
-      return { openMs, ...(await measureBurst(session, servers[0]!, plan)) };
-    } finally {
-      await session.pool.closeAll();
-    }
-  });
+  const plan = { readers: clients, events, burstSize, payloadBytes, rounds, roundBudgetMs, timeoutMs };
+  // Published on the first instance; delivery counts the clients of all.
+  // They count by the payload's number: Redis entry ids are not 1, 2, 3, ….
+  return withServers(contender, instances, options, (servers) => openAndMeasureBurst(session, servers, plan, "data"));
 }
 
 /**
