@@ -8,6 +8,10 @@ const alias = [
     replacement: fileURLToPath(new URL("packages/sse-middleware/src/index.ts", import.meta.url)),
   },
   {
+    find: /^sse-middleware\/adapter$/,
+    replacement: fileURLToPath(new URL("packages/sse-middleware/src/adapter.ts", import.meta.url)),
+  },
+  {
     find: /^sse-middleware-redis$/,
     replacement: fileURLToPath(new URL("packages/sse-redis/src/index.ts", import.meta.url)),
   },

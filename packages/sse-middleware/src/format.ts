@@ -179,6 +179,9 @@ export function formatComment(text?: string): string {
 }
 
 const preparing = Symbol("sse-middleware.prepareEvent");
+// Shared through the global symbol registry, so an event made by another
+// copy of this package (an adapter that brought its own) is still known.
+const preparedBrand = Symbol.for("sse-middleware.PreparedEvent");
 
 /**
  * An event validated, serialised and formatted once, to be written to any
@@ -196,6 +199,8 @@ export class PreparedEvent {
   /** The exact text this event puts on the wire. */
   readonly text: string;
   #bytes: Buffer | undefined;
+  /** @internal Marks events made by any copy of this package; see {@link isPreparedEvent}. */
+  readonly [preparedBrand] = true;
 
   /** @internal Use {@link prepareEvent}. */
   constructor(token: typeof preparing, data: unknown, fields: EventFields, text: string) {
@@ -210,6 +215,11 @@ export class PreparedEvent {
   get bytes(): Buffer {
     return (this.#bytes ??= Buffer.from(this.text, "utf8"));
   }
+}
+
+/** Whether `value` was made by `prepareEvent()`, by this copy of the package or another. */
+export function isPreparedEvent(value: unknown): value is PreparedEvent {
+  return typeof value === "object" && value !== null && (value as { [preparedBrand]?: unknown })[preparedBrand] === true;
 }
 
 /**

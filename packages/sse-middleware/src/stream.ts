@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { chunkSize, forgetJoin, joinChunks, type Chunk } from "./chunks.js";
-import { attachFeed, type Feed } from "./feeds.js";
 import {
   assertEventFields,
   assertEventName,
@@ -10,10 +9,12 @@ import {
   formatRetry,
   formatValidatedEvent,
   MAX_ID_BYTES,
-  PreparedEvent,
+  isPreparedEvent,
+  type PreparedEvent,
   serializeData,
 } from "./format.js";
 import type { OpenStreams } from "./open-streams.js";
+import { atTickEnd, onTickEnd, runDeferred } from "./tick.js";
 import type { PipeOptions, SendOptions, SseController } from "./types.js";
 
 /** What a stream needs from the `sse()` instance that made it. */
@@ -43,18 +44,16 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const streamOf = Symbol("sse-middleware.stream");
 type ResponseWithStream = ServerResponse & { [streamOf]?: SseStream };
 
-// Streams with unsent chunks this tick. Flushing them all from one
-// `process.nextTick` turns a burst of events into one write per connection.
+// Streams with unsent chunks this tick. Flushing them all at the end of the
+// tick turns a burst of events into one write per connection.
 let dirty: SseStream[] = [];
-let flushScheduled = false;
 
-function flushDirty(): void {
-  flushScheduled = false;
+onTickEnd(() => {
   const streams = dirty;
   dirty = [];
   for (const stream of streams) stream.flush();
   forgetJoin();
-}
+});
 
 function onResponseClose(this: ResponseWithStream): void {
   this[streamOf]?.handleGone();
@@ -117,7 +116,6 @@ export class SseStream implements SseController {
   #abort: AbortController | undefined;
   /** When `maxAge` ends this stream; Infinity without one. @internal */
   expiresAt = Infinity;
-  #feed: Feed | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
     this.#req = req;
@@ -147,17 +145,7 @@ export class SseStream implements SseController {
   }
 
   get bufferedBytes(): number {
-    this.#settleFeeds();
     return this.#pendingBytes + this.#res.writableLength;
-  }
-
-  /** Registers the one channel that may owe this stream events; see feeds.ts. @internal */
-  [attachFeed](feed: Feed): (() => void) | undefined {
-    if (this.#feed !== undefined) return undefined;
-    this.#feed = feed;
-    return () => {
-      if (this.#feed === feed) this.#feed = undefined;
-    };
   }
 
   open(): void {
@@ -212,7 +200,7 @@ export class SseStream implements SseController {
   }
 
   sendPrepared(event: PreparedEvent): boolean {
-    if (!(event instanceof PreparedEvent)) {
+    if (!isPreparedEvent(event)) {
       throw new TypeError(`sendPrepared() takes an event made by prepareEvent(), got ${describeValue(event)}`);
     }
     if (this.#state === CLOSED) return false;
@@ -228,7 +216,7 @@ export class SseStream implements SseController {
     if (this.#state !== OPEN) return;
     // Hand this tick's chunks to the socket now, so what is measured is what
     // the client has yet to take.
-    this.#settleFeeds();
+    runDeferred();
     this.flush();
     const res = this.#res;
     while (this.#state === OPEN && res.writableNeedDrain) {
@@ -276,7 +264,8 @@ export class SseStream implements SseController {
     if (this.#state === IDLE) this.open();
     // open() ends a HEAD response at once.
     if (this.closed) return;
-    this.#settleFeeds();
+    // Events published before the close are the stream's last words.
+    runDeferred();
     const last = this.#takePending();
     this.#markClosed();
     if (last === undefined) this.#res.end();
@@ -318,15 +307,10 @@ export class SseStream implements SseController {
     this.#markClosed();
   }
 
-  // Events a channel owes this stream come before what it is about to send,
-  // write or count.
-  #settleFeeds(): void {
-    this.#feed?.settleOwed();
-  }
-
   #enqueue(chunk: Chunk): boolean {
-    this.#settleFeeds();
-    // Settling may have found the client too slow and cut it.
+    // Events published before this call go on the wire before it. A pass
+    // may have found the client too slow and cut it.
+    runDeferred();
     if (this.#state === CLOSED) return false;
     if (this.#state === IDLE) {
       this.open();
@@ -348,10 +332,7 @@ export class SseStream implements SseController {
         return false;
       }
       dirty.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        process.nextTick(flushDirty);
-      }
+      atTickEnd();
     }
     this.#pending.push(chunk);
     this.#pendingBytes += chunkSize(chunk);

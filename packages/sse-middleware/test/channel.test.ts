@@ -310,14 +310,21 @@ describe("one pass per tick", () => {
     client.destroy();
   });
 
-  it("counts events published this tick in bufferedBytes", async () => {
+  it("reads bufferedBytes without side effects: no event is delivered and no filter runs", async () => {
     const channel = createChannel();
-    const { url, controller } = await oneSubscriber((stream) => channel.subscribe(stream));
+    let filtered = 0;
+    const { url, controller } = await oneSubscriber((stream) =>
+      channel.subscribe(stream, { filter: () => (filtered += 1) > 0 }),
+    );
     const client = await request(url);
     const stream = await controller();
     const before = stream.bufferedBytes;
     channel.publish("x".repeat(1000));
-    expect(stream.bufferedBytes).toBeGreaterThanOrEqual(before + 1000);
+    expect(stream.bufferedBytes).toBe(before);
+    expect(filtered).toBe(0);
+    // The tick's pass delivers it.
+    await client.waitFor((t) => t.includes("x".repeat(1000)));
+    expect(filtered).toBe(1);
     client.destroy();
   });
 

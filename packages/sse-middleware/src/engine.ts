@@ -1,0 +1,584 @@
+/**
+ * The channel engine: one implementation of subscribe, topics, filters,
+ * replay after `Last-Event-ID`, `reset`, the id-only join block, pacing a
+ * long replay, the handoff from replay to live with no gap and no
+ * duplicate, close, and what happens when user code throws. Every store
+ * (the in-memory ring, a Redis stream, …) sits behind the same small
+ * {@link ChannelStore} interface; nothing else differs between them.
+ *
+ * It reaches streams only through the public `SseController`, and agrees
+ * with them on timing through the neutral per-tick scheduler (tick.ts).
+ */
+import { joinPreparedEvents, prepareEvent, prepareLastEventId, type PreparedEvent } from "./format.js";
+import { assertOptions, optionError, resolveTopics } from "./options.js";
+import { defer, lastDeferred, runDeferred, type DeferredTask } from "./tick.js";
+import type { SseController } from "./types.js";
+
+/** One event as a store keeps it. */
+export interface StoredEvent<Position> {
+  /** Where it sits in the store. The engine only compares positions, with the store's `compare`. */
+  readonly position: Position;
+  /** Its SSE id. */
+  readonly id: string;
+  /** The event as it goes on the wire; undefined for a record that is no event (passed over). */
+  readonly prepared: PreparedEvent | undefined;
+  /** The topics it is for; undefined for every subscriber. */
+  readonly topics: readonly string[] | undefined;
+}
+
+/** Where a read starts: after a client's `Last-Event-ID`, or after a position the engine got from the store. */
+export type ReadFrom<Position> = { readonly afterId: string } | { readonly after: Position };
+
+/** One page of events a store read. */
+export interface StorePage<Position> {
+  /**
+   * The place asked for is gone (trimmed, never issued): the client missed
+   * events it cannot get back. `events` then start at the oldest kept.
+   */
+  readonly reset: boolean;
+  /** On a reset, the oldest id kept ("" when none is): the data of the `reset` event. */
+  readonly oldestId: string;
+  /** When not a reset: the position the page follows (that of the id or position asked for). */
+  readonly after: Position | undefined;
+  /** The events, in order. */
+  readonly events: readonly StoredEvent<Position>[];
+  /** Whether the page reached the end of what the store held when it was read. */
+  readonly complete: boolean;
+}
+
+/**
+ * Where a channel's events live. A store appends on its own terms (the
+ * engine never calls that) and hands each new event, in order, to
+ * {@link ChannelEngine.receive}; the engine reads from it only to replay.
+ */
+export interface ChannelStore<Position> {
+  /** Up to `limit` events after `from`, oldest first. May reject when the store is unreachable; the engine retries. */
+  read(from: ReadFrom<Position>, limit: number): StorePage<Position> | Promise<StorePage<Position>>;
+  /** Orders two positions: negative when `a` comes first, 0 when equal, positive when later. */
+  compare(a: Position, b: Position): number;
+}
+
+/** Options of {@link ChannelEngine.subscribe}, as the channels take them. */
+export interface SubscribeOptions {
+  /**
+   * Topics this subscriber receives, besides events published to everyone.
+   * An event published with topics reaches only subscribers that name one
+   * of them; a subscriber that names none gets untargeted events only.
+   */
+  topics?: readonly string[];
+  /** Called for each event, replayed or live; the subscriber gets it only if this returns true. */
+  filter?: (event: PreparedEvent) => boolean;
+}
+
+/** What a user callback threw, and for which stream: passed to a channel's `onError`. */
+export type ChannelErrorHandler = (error: unknown) => void;
+
+/** Options of {@link createChannelEngine}. */
+export interface EngineOptions<Position> {
+  /** The newest event the store held when the engine starts: where new subscribers join. */
+  readonly newest: { readonly id: string; readonly position: Position } | undefined;
+  /** Reports what a subscriber's filter or stream threw; that subscriber has been ended. */
+  readonly onError: ChannelErrorHandler;
+}
+
+/** The engine as a channel built on a store uses it. */
+export interface ChannelEngine<Position> {
+  /** Subscribes a stream; see the channels' `subscribe`. */
+  subscribe(stream: SseController, options?: SubscribeOptions): () => void;
+  /** Takes the store's new events, in store order; they reach subscribers in this tick's pass. */
+  receive(events: readonly StoredEvent<Position>[]): void;
+  /**
+   * The store's live feed skipped events it cannot hand over (it fell behind
+   * the window): live subscribers get `event: reset` with `oldestId`, in
+   * order, before what comes next.
+   */
+  lost(oldestId: string): void;
+  /** How many subscribers there are. */
+  readonly size: number;
+  /** Whether `close()` has run. */
+  readonly closed: boolean;
+  /** Delivers what was received before the call, then ends every subscriber's stream; later subscribers end at once. */
+  close(): void;
+}
+
+/** The name of the in-band event telling a client it missed events. */
+export const RESET_EVENT = "reset";
+
+/** Catch-up writes pause once this many bytes wait for a client, so a long replay never trips the slow-client bound. */
+const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
+
+/** Events per store read while a subscriber catches up: what one replaying client holds at most. */
+const REPLAY_PAGE = 100;
+
+/**
+ * Live events held for one catching-up subscriber. Past this they are dropped
+ * and the replay reads them from the store instead, so a client that reads
+ * slowly costs bounded memory.
+ */
+const MAX_HELD = 10_000;
+
+const FIRST_RETRY_MS = 50;
+const MAX_RETRY_MS = 2000;
+
+/**
+ * The delay before retry number `attempt` (0 for the first): doubling from
+ * 50 ms up to 2 s, less a random part of up to a half, so many clients that
+ * lost the store together don't all come back in the same instant.
+ */
+export function retryDelay(attempt: number): number {
+  const ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempt, 16));
+  return Math.round(ceiling * (0.5 + Math.random() / 2));
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** An event of a batch: a stored one, or a notice (`reset`) that every live subscriber gets whatever its topics and filter. */
+interface BatchEvent<Position> extends StoredEvent<Position> {
+  readonly notice: boolean;
+}
+
+/** A subscriber's state: replaying from the store, holding the live events that arrive meanwhile, or live. */
+type Phase<Position> =
+  | { readonly kind: "catching-up"; held: BatchEvent<Position>[]; overflows: number }
+  | { readonly kind: "live" };
+
+interface Subscription<Position> {
+  readonly stream: SseController;
+  readonly topics: ReadonlySet<string> | undefined;
+  readonly filter: ((event: PreparedEvent) => boolean) | undefined;
+  phase: Phase<Position>;
+  /** Live: the engine's sequence number of the last received event it was given or passed over. */
+  seenSeq: number;
+  /** Catching up: the store position of the last event it was given or passed over. */
+  cursor: Position | undefined;
+  /** The pass that last found it named by a targeted event (see `Batch.run`). */
+  touchedBy: number;
+}
+
+const SUBSCRIBE_OPTIONS = ["topics", "filter"];
+
+function resolveSubscribeOptions(
+  options: unknown,
+): { topics: ReadonlySet<string> | undefined; filter: ((event: PreparedEvent) => boolean) | undefined } {
+  assertOptions(options, "subscribe()", SUBSCRIBE_OPTIONS);
+  const { topics, filter } = options as SubscribeOptions;
+  if (filter !== undefined && typeof filter !== "function") throw optionError("subscribe()", "filter", "a function", filter);
+  const names = topics === undefined ? undefined : resolveTopics(topics, "subscribe()", { emptyMeansNone: true });
+  return { topics: names === undefined ? undefined : new Set(names), filter };
+}
+
+/** Whether an event is meant for a subscriber: untargeted, or sharing one of its topics. */
+function reaches<Position>(subscription: Subscription<Position>, event: BatchEvent<Position> | StoredEvent<Position>): boolean {
+  const { topics } = event;
+  if (topics === undefined) return true;
+  const own = subscription.topics;
+  if (own === undefined) return false;
+  for (const topic of topics) if (own.has(topic)) return true;
+  return false;
+}
+
+/**
+ * Creates the engine of one channel over `store`. The store calls
+ * `receive` with each new event; the returned engine does the rest.
+ */
+export function createChannelEngine<Position>(
+  store: ChannelStore<Position>,
+  { newest: initialNewest, onError }: EngineOptions<Position>,
+): ChannelEngine<Position> {
+  // By signal, so one listener function serves every subscription.
+  const subscriptions = new Map<AbortSignal, Subscription<Position>>();
+  const byTopic = new Map<string, Set<Subscription<Position>>>();
+  const closing = new AbortController();
+  let newest = initialNewest;
+  let joinBlock: PreparedEvent | undefined;
+  // Sequence numbers this engine gives received events, in order.
+  let receivedSeq = 0;
+  // The last sequence number a pass has taken.
+  let passedSeq = 0;
+  let passes = 0;
+  // Batches deferred and not yet passed, oldest first; the last may still grow.
+  const pending: Batch[] = [];
+  let closed = false;
+
+  /** A tick's events for one pass over the subscribers that get any of them. */
+  class Batch implements DeferredTask {
+    readonly events: BatchEvent<Position>[] = [];
+    /** The sequence number of `events[0]`. */
+    readonly firstSeq: number;
+    #untargeted = 0;
+    #shared: PreparedEvent | undefined;
+
+    constructor(firstSeq: number) {
+      this.firstSeq = firstSeq;
+    }
+
+    get lastSeq(): number {
+      return this.firstSeq + this.events.length - 1;
+    }
+
+    add(event: BatchEvent<Position>): void {
+      this.events.push(event);
+      if (event.topics === undefined && event.prepared !== undefined) this.#untargeted += 1;
+    }
+
+    /** The untargeted events (and notices) as one chunk, made once for every subscriber no topic of the batch names. */
+    shared(): PreparedEvent | undefined {
+      if (this.#shared === undefined && this.#untargeted > 0) {
+        const untargeted: PreparedEvent[] = [];
+        for (const event of this.events) if (event.topics === undefined && event.prepared !== undefined) untargeted.push(event.prepared);
+        this.#shared = untargeted.length === 1 ? untargeted[0] : joinPreparedEvents(untargeted);
+      }
+      return this.#shared;
+    }
+
+    run(): void {
+      pending.shift();
+      passedSeq = this.lastSeq;
+      const pass = (passes += 1);
+      // Mark who a targeted event names: only they need a list of their own,
+      // and when every event is targeted, only they are visited at all. A
+      // publish to one user costs that user's subscribers, not the channel's.
+      const touched: Subscription<Position>[] = [];
+      for (const event of this.events) {
+        if (event.topics === undefined) continue;
+        for (const topic of event.topics) {
+          const members = byTopic.get(topic);
+          if (members === undefined) continue;
+          for (const subscription of members) {
+            if (subscription.touchedBy === pass) continue;
+            subscription.touchedBy = pass;
+            touched.push(subscription);
+          }
+        }
+      }
+      if (this.#untargeted === 0) {
+        for (const subscription of touched) this.#give(subscription, pass);
+      } else {
+        // Iterating a Map while entries are deleted (a stream that closes) is safe.
+        for (const subscription of subscriptions.values()) this.#give(subscription, pass);
+      }
+      this.#shared = undefined;
+    }
+
+    #give(subscription: Subscription<Position>, pass: number): void {
+      const { phase } = subscription;
+      if (phase.kind === "catching-up") {
+        hold(subscription, phase, this.events);
+        return;
+      }
+      if (subscription.seenSeq >= this.lastSeq) return;
+      const whole = subscription.seenSeq < this.firstSeq;
+      if (whole && subscription.touchedBy !== pass && subscription.filter === undefined) {
+        // The common case: the same chunk, encoded once, for every such subscriber.
+        subscription.seenSeq = this.lastSeq;
+        const shared = this.shared();
+        if (shared !== undefined) send(subscription, shared);
+        return;
+      }
+      const from = Math.max(0, subscription.seenSeq + 1 - this.firstSeq);
+      // Marked first: a send may run re-entrant passes, which must find nothing owed.
+      subscription.seenSeq = this.lastSeq;
+      deliverEach(subscription, this.events, from);
+    }
+  }
+
+  function hold(
+    subscription: Subscription<Position>,
+    phase: Phase<Position> & { kind: "catching-up" },
+    events: readonly BatchEvent<Position>[],
+  ): void {
+    for (const event of events) {
+      // A notice is for live subscribers; a replay learns of a gap from the store.
+      if (event.notice || !reaches(subscription, event)) continue;
+      if (phase.held.length >= MAX_HELD) {
+        phase.held = [];
+        phase.overflows += 1;
+        return;
+      }
+      phase.held.push(event);
+    }
+  }
+
+  /** Gives a subscriber the events of `events` from index `from` that are meant for it, as one chunk. */
+  function deliverEach(subscription: Subscription<Position>, events: readonly BatchEvent<Position>[], from: number): void {
+    const chosen: PreparedEvent[] = [];
+    for (let i = from; i < events.length; i += 1) {
+      const event = events[i]!;
+      if (event.prepared === undefined) continue;
+      if (!event.notice && !(reaches(subscription, event) && accepts(subscription, event.prepared))) {
+        if (!subscriptions.has(subscription.stream.signal)) return;
+        continue;
+      }
+      chosen.push(event.prepared);
+    }
+    if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : joinPreparedEvents(chosen));
+  }
+
+  // A filter that throws is a bug in one subscriber; it must not stop the
+  // pass that serves every other one, nor reach the publisher.
+  function accepts(subscription: Subscription<Position>, event: PreparedEvent): boolean {
+    const { filter } = subscription;
+    if (filter === undefined) return true;
+    try {
+      return filter(event) === true;
+    } catch (error) {
+      fail(subscription, error);
+      return false;
+    }
+  }
+
+  /** Hands a chunk to a subscriber's stream; drops the subscriber once the stream is closed. */
+  function send(subscription: Subscription<Position>, event: PreparedEvent): boolean {
+    let sent: boolean;
+    try {
+      sent = subscription.stream.sendPrepared(event);
+    } catch (error) {
+      fail(subscription, error);
+      return false;
+    }
+    if (!sent) remove(subscription);
+    return sent;
+  }
+
+  function fail(subscription: Subscription<Position>, error: unknown): void {
+    remove(subscription);
+    try {
+      subscription.stream.close();
+    } catch {
+      // A controller of the app's own making may throw here too; it is gone either way.
+    }
+    try {
+      onError(error);
+    } catch {
+      // The reporter itself failed: nothing more can be done without crashing.
+    }
+  }
+
+  function remove(subscription: Subscription<Position>): void {
+    const signal = subscription.stream.signal;
+    if (subscriptions.get(signal) !== subscription) return;
+    subscriptions.delete(signal);
+    signal.removeEventListener("abort", onAbort);
+    if (subscription.topics !== undefined) {
+      for (const topic of subscription.topics) {
+        const members = byTopic.get(topic);
+        members?.delete(subscription);
+        if (members?.size === 0) byTopic.delete(topic);
+      }
+    }
+  }
+
+  function isActive(subscription: Subscription<Position>): boolean {
+    return subscriptions.get(subscription.stream.signal) === subscription && !subscription.stream.closed;
+  }
+
+  // One function for every subscription: the signal says whose stream went.
+  function onAbort(this: AbortSignal): void {
+    const subscription = subscriptions.get(this);
+    if (subscription !== undefined) remove(subscription);
+  }
+
+  function receive(events: readonly StoredEvent<Position>[]): void {
+    for (const event of events) {
+      newest = { id: event.id, position: event.position };
+      take({ ...event, notice: false });
+    }
+  }
+
+  function take(event: BatchEvent<Position>): void {
+    receivedSeq += 1;
+    let batch = pending.at(-1);
+    // Only while it is the last work deferred: an event of another channel
+    // in between must keep its place on the wire.
+    if (batch === undefined || lastDeferred() !== batch) {
+      batch = new Batch(receivedSeq);
+      pending.push(batch);
+      defer(batch);
+    }
+    batch.add(event);
+  }
+
+
+  /**
+   * Replays what a client missed from the store, then makes it live with no
+   * gap and no duplicate. Live events that arrive meanwhile are held; the
+   * switch happens once the replay has read up to the first of them (the
+   * two overlap), or once a page reached the end of the store while holding
+   * lost nothing (whatever came after that page is held). Positions drop
+   * the overlap.
+   */
+  async function catchUp(subscription: Subscription<Position>, lastEventId: string): Promise<void> {
+    const { stream } = subscription;
+    let from: ReadFrom<Position> = { afterId: lastEventId };
+    let failures = 0;
+    while (isActive(subscription)) {
+      const phase = subscription.phase as Phase<Position> & { kind: "catching-up" };
+      const overflows = phase.overflows;
+      let page: StorePage<Position>;
+      try {
+        // A store that answers at once (memory) is not awaited: a replay
+        // that fits one page is on the stream before subscribe() returns.
+        const result = store.read(from, REPLAY_PAGE);
+        page = result instanceof Promise ? await result : result;
+        failures = 0;
+      } catch {
+        // The store is away: the client stays connected (heartbeats go on),
+        // and the replay goes on from here when it is back.
+        await sleep(retryDelay(failures), closing.signal);
+        failures += 1;
+        continue;
+      }
+      if (!isActive(subscription)) return;
+      if (page.reset) {
+        if (!send(subscription, prepareEvent(page.oldestId, { event: RESET_EVENT }))) return;
+        subscription.cursor = undefined;
+      } else if (page.after !== undefined && (subscription.cursor === undefined || store.compare(page.after, subscription.cursor) > 0)) {
+        subscription.cursor = page.after;
+      }
+      for (const event of page.events) {
+        if (subscription.cursor !== undefined && store.compare(event.position, subscription.cursor) <= 0) continue;
+        subscription.cursor = event.position;
+        if (event.prepared === undefined || !reaches(subscription, event)) continue;
+        if (!accepts(subscription, event.prepared)) {
+          if (!isActive(subscription)) return;
+          continue;
+        }
+        if (!send(subscription, event.prepared)) return;
+        if (stream.bufferedBytes > CATCH_UP_HIGH_WATER_BYTES) {
+          await stream.drain();
+          if (!isActive(subscription)) return;
+        }
+      }
+      const held = phase.held;
+      const overlaps =
+        held.length > 0 && subscription.cursor !== undefined && store.compare(held[0]!.position, subscription.cursor) <= 0;
+      if (overlaps || (page.complete && phase.overflows === overflows)) {
+        goLive(subscription, held);
+        return;
+      }
+      from = subscription.cursor === undefined ? { afterId: lastEventId } : { after: subscription.cursor };
+    }
+  }
+
+  function goLive(subscription: Subscription<Position>, held: readonly BatchEvent<Position>[]): void {
+    const { cursor } = subscription;
+    const fresh = cursor === undefined ? held : held.filter((event) => store.compare(event.position, cursor) > 0);
+    subscription.phase = { kind: "live" };
+    // Held events are those passes took; events received but not yet passed
+    // come with the next pass, except those the replay already gave.
+    subscription.seenSeq = passedSeq;
+    if (cursor !== undefined) {
+      outer: for (const batch of pending) {
+        for (let i = 0; i < batch.events.length; i += 1) {
+          if (store.compare(batch.events[i]!.position, cursor) > 0) break outer;
+          subscription.seenSeq = batch.firstSeq + i;
+        }
+      }
+    }
+    if (fresh.length > 0) deliverEach(subscription, fresh, 0);
+  }
+
+  const engine: ChannelEngine<Position> = {
+    subscribe(stream: SseController, options: SubscribeOptions = {}): () => void {
+      const { topics, filter } = resolveSubscribeOptions(options);
+      if (closed) {
+        stream.close();
+        return () => {};
+      }
+      // Headers go out now, even when there is nothing to replay; a HEAD request ends here.
+      stream.open();
+      if (stream.closed) return () => {};
+      const signal = stream.signal;
+      // Subscribing a stream again replaces its subscription (new topics or filter).
+      const previous = subscriptions.get(signal);
+      if (previous !== undefined) remove(previous);
+      const lastEventId = stream.lastEventId;
+      // A client that saw the newest event needs no replay.
+      const replay = lastEventId !== undefined && lastEventId !== newest?.id;
+      const subscription: Subscription<Position> = {
+        stream,
+        topics,
+        filter,
+        phase: replay ? { kind: "catching-up", held: [], overflows: 0 } : { kind: "live" },
+        // A new client starts after what was received before it came.
+        seenSeq: receivedSeq,
+        cursor: undefined,
+        touchedBy: 0,
+      };
+      if (!replay && lastEventId === undefined && newest !== undefined) {
+        // Tell a new client where it joined, without firing an event: if it
+        // drops before the next event, it still resumes from here.
+        if (joinBlock?.id !== newest.id) joinBlock = prepareLastEventId(newest.id);
+        if (!stream.sendPrepared(joinBlock)) return () => {};
+      }
+      subscriptions.set(signal, subscription);
+      signal.addEventListener("abort", onAbort);
+      if (topics !== undefined) {
+        for (const topic of topics) {
+          let members = byTopic.get(topic);
+          if (members === undefined) byTopic.set(topic, (members = new Set()));
+          members.add(subscription);
+        }
+      }
+      if (replay) void catchUp(subscription, lastEventId);
+      return () => {
+        if (!isActive(subscription)) return;
+        // What was received before it left was meant for it.
+        runDeferred();
+        remove(subscription);
+      };
+    },
+
+    receive,
+
+    lost(oldestId: string): void {
+      // What a replay holds has the same hole: it reads on from the store instead.
+      for (const { phase } of subscriptions.values()) {
+        if (phase.kind !== "catching-up") continue;
+        phase.held = [];
+        phase.overflows += 1;
+      }
+      const position = newest?.position;
+      if (position === undefined) return;
+      take({ position, id: "", prepared: prepareEvent(oldestId, { event: RESET_EVENT }), topics: undefined, notice: true });
+    },
+
+    get size(): number {
+      return subscriptions.size;
+    },
+
+    get closed(): boolean {
+      return closed;
+    },
+
+    close(): void {
+      if (closed) return;
+      closed = true;
+      closing.abort();
+      // After the passes already deferred: what was received before the
+      // call, even from inside a pass (a filter), is delivered first.
+      defer({
+        run: () => {
+          for (const subscription of [...subscriptions.values()]) {
+            remove(subscription);
+            subscription.stream.close();
+          }
+        },
+      });
+      runDeferred();
+    },
+  };
+  return engine;
+}
