@@ -45,6 +45,14 @@ export interface PublishOptions<Event extends string = string> {
 export type MessageData<Events extends EventMap> = "message" extends keyof Events ? Events["message"] : never;
 
 /**
+ * The options of a publish whose data is not checked against its event
+ * name: any name on an untyped channel, none (`message`) on a typed one.
+ */
+export type UncheckedPublishOptions<Events extends EventMap, Options extends { event?: string }> = string extends keyof Events
+  ? Options
+  : Omit<Options, "event">;
+
+/**
  * Events published once, delivered to every subscriber they are meant for,
  * kept for replay: a broadcast, or per-topic and per-user delivery over one
  * connection.
@@ -59,7 +67,7 @@ export interface Channel<Events extends EventMap = EventMap> {
    * kept; Error once the channel is closed.
    */
   publish<Event extends keyof Events & string>(data: Events[Event], options: PublishOptions<Event> & { event: Event }): string;
-  publish(data: MessageData<Events>, options?: Omit<PublishOptions, "event">): string;
+  publish(data: MessageData<Events>, options?: UncheckedPublishOptions<Events, PublishOptions>): string;
   /**
    * Replays the kept events after the stream's `lastEventId` that are meant
    * for it, then delivers live events, with no gap and no duplicate. An id

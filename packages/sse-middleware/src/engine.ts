@@ -161,7 +161,11 @@ interface Subscription<Position> {
   phase: Phase<Position>;
   /** Live: the engine's sequence number of the last received event it was given or passed over. */
   seenSeq: number;
-  /** Catching up: the store position of the last event it was given or passed over. */
+  /**
+   * The store position of the last event it was given or passed over while
+   * catching up; live, events up to it are skipped, and it is dropped once
+   * an event past it arrives.
+   */
   cursor: Position | undefined;
   /** The pass that last found it named by a targeted event (see `Batch.run`). */
   touchedBy: number;
@@ -280,7 +284,7 @@ export function createChannelEngine<Position>(
       }
       if (subscription.seenSeq >= this.lastSeq) return;
       const whole = subscription.seenSeq < this.firstSeq;
-      if (whole && subscription.touchedBy !== pass && subscription.filter === undefined) {
+      if (whole && subscription.touchedBy !== pass && subscription.filter === undefined && subscription.cursor === undefined) {
         // The common case: the same chunk, encoded once, for every such subscriber.
         subscription.seenSeq = this.lastSeq;
         const shared = this.shared();
@@ -316,6 +320,11 @@ export function createChannelEngine<Position>(
     const chosen: PreparedEvent[] = [];
     for (let i = from; i < events.length; i += 1) {
       const event = events[i]!;
+      const { cursor } = subscription;
+      if (cursor !== undefined) {
+        if (store.compare(event.position, cursor) <= 0) continue;
+        subscription.cursor = undefined;
+      }
       if (event.prepared === undefined) continue;
       if (!event.notice && !(reaches(subscription, event) && accepts(subscription, event.prepared))) {
         if (!subscriptions.has(subscription.stream.signal)) return;
@@ -476,17 +485,10 @@ export function createChannelEngine<Position>(
     const { cursor } = subscription;
     const fresh = cursor === undefined ? held : held.filter((event) => store.compare(event.position, cursor) > 0);
     subscription.phase = { kind: "live" };
-    // Held events are those passes took; events received but not yet passed
-    // come with the next pass, except those the replay already gave.
+    // Held events are those passes took; the passes to come skip what the
+    // replay already gave (it may have read ahead of the live feed) by the
+    // cursor, which they drop once past it.
     subscription.seenSeq = passedSeq;
-    if (cursor !== undefined) {
-      outer: for (const batch of pending) {
-        for (let i = 0; i < batch.events.length; i += 1) {
-          if (store.compare(batch.events[i]!.position, cursor) > 0) break outer;
-          subscription.seenSeq = batch.firstSeq + i;
-        }
-      }
-    }
     if (fresh.length > 0) deliverEach(subscription, fresh, 0);
   }
 

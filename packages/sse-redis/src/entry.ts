@@ -1,12 +1,14 @@
 /**
  * How an event is kept in a stream entry, and how an entry becomes an event
  * again. An entry holds `data` (the serialised payload), `event` when the
- * event has a type, and `encoding: "json"` when the payload was not a
- * string, so subscribers' filters see the same value the publisher passed.
+ * event has a type, `encoding: "json"` when the payload was not a string
+ * (so subscribers' filters see the same value the publisher passed), and
+ * `topics` (a JSON array of strings) when the event is for some topics only.
  * Entries written by other producers (`XADD key * event note data hi`) are
- * events too; entries without `data` are not.
+ * events too; entries without `data`, or whose `topics` is not a JSON array
+ * of non-empty strings, are not: a private event is never sent to everyone.
  */
-import { assertEventName, PreparedEvent, prepareEvent, serializeData } from "sse-middleware";
+import { prepareEvent, serializeData, type StoredEvent } from "sse-middleware/adapter";
 
 /** One stream entry as read from Redis. */
 export interface StreamEntry {
@@ -14,23 +16,19 @@ export interface StreamEntry {
   readonly message: Readonly<Record<string, string>>;
 }
 
-/** An entry as the channel fans it out: its id, and its event (none for an entry without data). */
-export interface ChannelEntry {
-  readonly id: string;
-  readonly event: PreparedEvent | undefined;
-}
+/** An entry as the engine takes it: positions are the entry ids. */
+export type ChannelEntry = StoredEvent<string>;
 
-/**
- * The fields of the entry that keeps one published event.
- * @throws TypeError as `createChannel().publish` does, for data JSON cannot
- * represent or a bad event name.
- */
-export function entryFields(data: unknown, event: string | undefined): Record<string, string> {
-  if (event !== undefined) assertEventName(event);
-  const serialised = serializeData(data);
-  const fields: Record<string, string> = { data: serialised };
+/** The fields of the entry that keeps one published event (already validated by the caller). */
+export function entryFields(
+  data: unknown,
+  event: string | undefined,
+  topics: readonly string[] | undefined,
+): Record<string, string> {
+  const fields: Record<string, string> = { data: serializeData(data) };
   if (typeof data !== "string") fields.encoding = "json";
   if (event !== undefined) fields.event = event;
+  if (topics !== undefined) fields.topics = JSON.stringify(topics);
   return fields;
 }
 
@@ -43,18 +41,30 @@ function payloadOf(message: Readonly<Record<string, string>>, data: string): unk
   }
 }
 
+/** The topics field, or undefined when absent; throws when it is not a JSON array of non-empty strings. */
+function topicsOf(message: Readonly<Record<string, string>>): readonly string[] | undefined {
+  if (message.topics === undefined) return undefined;
+  const topics: unknown = JSON.parse(message.topics);
+  if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === "string" && t !== "")) {
+    throw new TypeError("not a topic list");
+  }
+  return Object.freeze(topics as string[]);
+}
+
 /**
  * The event an entry carries, validated, serialised and formatted once for
  * every subscriber of this instance, with the entry id as its SSE id.
- * Undefined for an entry without `data` or with a field an event cannot
- * carry, which subscribers skip.
+ * `prepared` is undefined for an entry that is no event, which subscribers
+ * pass over.
  */
 export function prepareEntry(entry: StreamEntry): ChannelEntry {
   const { data, event } = entry.message;
-  if (data === undefined) return { id: entry.id, event: undefined };
+  const none: ChannelEntry = { position: entry.id, id: entry.id, prepared: undefined, topics: undefined };
+  if (data === undefined) return none;
   try {
-    return { id: entry.id, event: prepareEvent(payloadOf(entry.message, data), { event, id: entry.id }) };
+    const topics = topicsOf(entry.message);
+    return { position: entry.id, id: entry.id, prepared: prepareEvent(payloadOf(entry.message, data), { event, id: entry.id }), topics };
   } catch {
-    return { id: entry.id, event: undefined };
+    return none;
   }
 }

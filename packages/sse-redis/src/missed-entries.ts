@@ -8,7 +8,7 @@ import type { StreamEntry } from "./entry.js";
 import type { RedisClient } from "./redis-connection.js";
 import { isStreamId } from "./stream-id.js";
 
-/** One page of what follows an id. */
+/** One page of what follows an id (the engine's `StorePage`, before entries are prepared). */
 export interface MissedPage {
   /**
    * The id is not in the window (trimmed, never issued, or from a stream
@@ -18,6 +18,8 @@ export interface MissedPage {
   readonly reset: boolean;
   /** On a reset, the oldest id the stream keeps ("" when it is empty): the `reset` event's data. */
   readonly oldestId: string;
+  /** When not a reset: the id the entries follow. */
+  readonly after: string | undefined;
   /** The entries after the id (after a reset, from the window's start), in order. */
   readonly entries: readonly StreamEntry[];
   /** Whether the page reached the end of the stream as it was when read. */
@@ -26,7 +28,7 @@ export interface MissedPage {
 
 async function readFromStart(client: RedisClient, stream: string, count: number, reset: boolean): Promise<MissedPage> {
   const entries = (await client.xRange(stream, "-", "+", { COUNT: count })) ?? [];
-  return { reset, oldestId: entries[0]?.id ?? "", entries, complete: entries.length < count };
+  return { reset, oldestId: entries[0]?.id ?? "", after: undefined, entries, complete: entries.length < count };
 }
 
 /**
@@ -47,7 +49,7 @@ export async function readMissed(
   // in the window, in the same round trip.
   const page = (await client.xRange(stream, after, "+", { COUNT: count + 1 })) ?? [];
   if (page[0]?.id === after) {
-    return { reset: false, oldestId: "", entries: page.slice(1), complete: page.length < count + 1 };
+    return { reset: false, oldestId: "", after, entries: page.slice(1), complete: page.length < count + 1 };
   }
   // Trimmed away, or never issued: Redis can't tell which, and neither
   // needs telling apart. (The in-memory channel also resumes from the id

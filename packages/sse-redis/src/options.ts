@@ -1,4 +1,6 @@
 /** The options of `createRedisChannel`, and their validation. */
+import { assertInteger, assertOptions, describeValue } from "sse-middleware/adapter";
+import { redactUrl } from "./redis-connection.js";
 
 /** Options of `createRedisChannel`. */
 export interface RedisChannelOptions {
@@ -13,27 +15,22 @@ export interface RedisChannelOptions {
   maxLen?: number;
   /** Milliseconds to wait for a connection to Redis before giving up on it. Default 5000. */
   connectTimeout?: number;
+  /**
+   * Called with what a subscriber's `filter` (or its stream) threw; that
+   * subscriber's stream has been ended. Default: `process.emitWarning`.
+   */
+  onError?: (error: unknown) => void;
 }
 
 /** The options with their defaults filled in. */
-export type ResolvedRedisChannelOptions = Required<RedisChannelOptions>;
+export type ResolvedRedisChannelOptions = Required<Omit<RedisChannelOptions, "onError">> & Pick<RedisChannelOptions, "onError">;
 
-const OPTION_NAMES = ["url", "stream", "maxLen", "connectTimeout"];
+const WHERE = "createRedisChannel()";
+const OPTION_NAMES = ["url", "stream", "maxLen", "connectTimeout", "onError"];
 const DEFAULT_MAX_LEN = 1000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 // Node's timers clamp anything longer to 1 ms.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Describes a value for an error message, never echoing a password in a URL. */
-function describe(value: unknown): string {
-  if (typeof value === "string") {
-    const redacted = value.replace(/\/\/[^/@]*@/, "//***@");
-    return JSON.stringify(redacted.length > 60 ? `${redacted.slice(0, 60)}…` : redacted);
-  }
-  if (typeof value === "bigint") return `${value}n`;
-  if (value === null || (typeof value !== "object" && typeof value !== "function")) return String(value);
-  return Array.isArray(value) ? "an array" : typeof value === "function" ? "a function" : "an object";
-}
 
 function assertUrl(url: unknown): asserts url is string {
   let protocol: string | undefined;
@@ -45,7 +42,9 @@ function assertUrl(url: unknown): asserts url is string {
     }
   }
   if (protocol !== "redis:" && protocol !== "rediss:") {
-    throw new TypeError(`createRedisChannel() url must be a redis:// or rediss:// URL, got ${describe(url)}`);
+    // Never echo a password that came in the URL.
+    const shown = typeof url === "string" ? describeValue(redactUrl(url)) : describeValue(url);
+    throw new TypeError(`${WHERE} url must be a redis:// or rediss:// URL, got ${shown}`);
   }
 }
 
@@ -54,33 +53,23 @@ function assertUrl(url: unknown): asserts url is string {
  * @throws TypeError naming the bad value and the rule it broke.
  */
 export function resolveRedisChannelOptions(options: unknown): ResolvedRedisChannelOptions {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`createRedisChannel() options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new TypeError(
-        `createRedisChannel() option ${JSON.stringify(key)} is unknown; expected url, stream, maxLen or connectTimeout`,
-      );
-    }
-  }
+  assertOptions(options, WHERE, OPTION_NAMES);
   const {
     url,
     stream,
     maxLen = DEFAULT_MAX_LEN,
     connectTimeout = DEFAULT_CONNECT_TIMEOUT_MS,
+    onError,
   } = options as Partial<RedisChannelOptions>;
   assertUrl(url);
   if (typeof stream !== "string" || stream === "") {
-    throw new TypeError(`createRedisChannel() stream must be a non-empty string (the stream's key), got ${describe(stream)}`);
+    throw new TypeError(`${WHERE} stream must be a non-empty string (the stream's key), got ${describeValue(stream)}`);
   }
-  if (!Number.isSafeInteger(maxLen) || maxLen < 1) {
-    throw new TypeError(`createRedisChannel() maxLen must be a positive integer of events, got ${describe(maxLen)}`);
-  }
-  if (!Number.isSafeInteger(connectTimeout) || connectTimeout < 1 || connectTimeout > MAX_TIMER_MS) {
-    throw new TypeError(
-      `createRedisChannel() connectTimeout must be an integer of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describe(connectTimeout)}`,
-    );
-  }
-  return { url, stream, maxLen, connectTimeout };
+  assertInteger(maxLen, WHERE, "maxLen", { min: 1, rule: "a positive integer of events" });
+  assertInteger(connectTimeout, WHERE, "connectTimeout", {
+    min: 1,
+    max: MAX_TIMER_MS,
+    rule: `an integer of milliseconds from 1 to ${MAX_TIMER_MS}`,
+  });
+  return { url, stream, maxLen, connectTimeout, onError };
 }
