@@ -318,6 +318,7 @@ export function createChannelEngine<Position>(
   /** Gives a subscriber the events of `events` from index `from` that are meant for it, as one chunk. */
   function deliverEach(subscription: Subscription<Position>, events: readonly BatchEvent<Position>[], from: number): void {
     const chosen: PreparedEvent[] = [];
+    let failure: { error: unknown } | undefined;
     for (let i = from; i < events.length; i += 1) {
       const event = events[i]!;
       const { cursor } = subscription;
@@ -325,26 +326,36 @@ export function createChannelEngine<Position>(
         if (store.compare(event.position, cursor) <= 0) continue;
         subscription.cursor = undefined;
       }
-      if (event.prepared === undefined) continue;
-      if (!event.notice && !(reaches(subscription, event) && accepts(subscription, event.prepared))) {
-        if (!subscriptions.has(subscription.stream.signal)) return;
-        continue;
+      const { prepared } = event;
+      if (prepared === undefined) continue;
+      if (!event.notice) {
+        if (!reaches(subscription, event)) continue;
+        const verdict = accepts(subscription, prepared);
+        if (verdict !== true) {
+          if (verdict === false) continue;
+          failure = verdict;
+          break;
+        }
       }
-      chosen.push(event.prepared);
+      chosen.push(prepared);
     }
+    // What the filter took before it threw still goes out, as the stream's last words.
     if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : joinPreparedEvents(chosen));
+    if (failure !== undefined) fail(subscription, failure.error);
   }
 
-  // A filter that throws is a bug in one subscriber; it must not stop the
-  // pass that serves every other one, nor reach the publisher.
-  function accepts(subscription: Subscription<Position>, event: PreparedEvent): boolean {
+  /**
+   * Asks a subscriber's filter. What it throws is a bug in that subscriber:
+   * it is returned, never thrown, so it cannot stop a pass that serves every
+   * other subscriber, nor reach the publisher.
+   */
+  function accepts(subscription: Subscription<Position>, event: PreparedEvent): boolean | { error: unknown } {
     const { filter } = subscription;
     if (filter === undefined) return true;
     try {
-      return filter(event) === true;
+      return Boolean(filter(event));
     } catch (error) {
-      fail(subscription, error);
-      return false;
+      return { error };
     }
   }
 
@@ -460,9 +471,11 @@ export function createChannelEngine<Position>(
         if (subscription.cursor !== undefined && store.compare(event.position, subscription.cursor) <= 0) continue;
         subscription.cursor = event.position;
         if (event.prepared === undefined || !reaches(subscription, event)) continue;
-        if (!accepts(subscription, event.prepared)) {
-          if (!isActive(subscription)) return;
-          continue;
+        const verdict = accepts(subscription, event.prepared);
+        if (verdict === false) continue;
+        if (verdict !== true) {
+          fail(subscription, verdict.error);
+          return;
         }
         if (!send(subscription, event.prepared)) return;
         if (stream.bufferedBytes > CATCH_UP_HIGH_WATER_BYTES) {

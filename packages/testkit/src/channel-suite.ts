@@ -1,0 +1,538 @@
+/**
+ * The one conformance suite every channel store passes: the in-memory ring
+ * (createChannel) and the Redis stream (createRedisChannel) run the same
+ * tests, over real HTTP, as clients see them. A store that passes it keeps
+ * every promise of DESIGN.md's "Topics" and of the channel API.
+ */
+import express from "express";
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { sse, type SseController, type SubscribeOptions } from "sse-middleware";
+import { aborted, Arrivals, listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
+
+/** One instance of a channel under test, with `publish` and `close` made async for every store. */
+export interface ChannelInstance {
+  publish(data: unknown, options?: { event?: string; topics?: readonly string[] }): Promise<string>;
+  subscribe(stream: SseController, options?: SubscribeOptions): () => void;
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+/** How a store makes channels for the suite. */
+export interface ChannelFixture {
+  /** Shown in the test titles. */
+  readonly store: string;
+  /**
+   * Opens `instances` instances of one new channel that keeps about
+   * `history` events (more than one only where the store spans processes).
+   */
+  open(options: { history: number; instances?: number; onError?: (error: unknown) => void }): Promise<ChannelInstance[]>;
+  /** The ids the channel keeps now, oldest first, given every id published so far. */
+  kept(instance: ChannelInstance, published: readonly string[]): Promise<string[]>;
+  /** The most instances `open` can make. */
+  readonly maxInstances: number;
+}
+
+/** An HTTP server in front of one instance: `GET /events` subscribes, with topics from `x-topics`. */
+interface Served {
+  readonly instance: ChannelInstance;
+  readonly url: string;
+  readonly controllers: SseController[];
+  subscribed(count: number): Promise<void>;
+}
+
+/** A client of a served instance, as a browser would be: it resumes from the last id it saw. */
+interface Client {
+  readonly stream: RawStream;
+  readonly controller: SseController;
+}
+
+/** The data of a client's events other than `reset`, in order. */
+function dataOf(stream: RawStream): string[] {
+  return stream.events.filter((event) => event.event !== "reset").map((event) => event.data);
+}
+
+/** The last id a client has seen, id-only blocks included, as EventSource would send it back. */
+function lastIdOf(stream: RawStream): string | undefined {
+  const ids = [...stream.text().matchAll(/^id: (.*)$/gm)];
+  return ids.at(-1)?.[1];
+}
+
+/** Rejects with what arrived so far when `stream` does not satisfy `predicate` within `ms`. */
+function waitWithin(stream: RawStream, predicate: (text: string) => boolean, ms: number, what: string): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms; got ${JSON.stringify(stream.text())}`)), ms);
+  });
+  return Promise.race([stream.waitFor(predicate), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Defines the conformance tests for one store. */
+export function channelConformance(fixture: ChannelFixture): void {
+  const servers: TestServer[] = [];
+  const opened: ChannelInstance[] = [];
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((instance) => instance.close()));
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  async function open(history: number, options: { instances?: number; onError?: (error: unknown) => void } = {}) {
+    const instances = await fixture.open({ history, ...options });
+    opened.push(...instances);
+    return instances;
+  }
+
+  async function serve(
+    instance: ChannelInstance,
+    options: { filter?: (stream: SseController) => SubscribeOptions["filter"] } = {},
+  ): Promise<Served> {
+    const arrivals = new Arrivals<SseController>();
+    const app = express();
+    app.get("/events", sse({ keepAlive: false }), (req, res) => {
+      const header = req.headers["x-topics"];
+      const topics = typeof header === "string" && header !== "" ? header.split(",") : undefined;
+      instance.subscribe(res.sse, { topics, filter: options.filter?.(res.sse) });
+      arrivals.push(res.sse);
+    });
+    const server = await listen(app);
+    servers.push(server);
+    return { instance, url: `${server.url}/events`, controllers: arrivals.items, subscribed: (n) => arrivals.atLeast(n) };
+  }
+
+  async function connect(served: Served, topics: readonly string[] = [], lastEventId?: string): Promise<Client> {
+    const before = served.controllers.length;
+    const headers: Record<string, string> = { "x-topics": topics.join(",") };
+    if (lastEventId !== undefined) headers["Last-Event-ID"] = lastEventId;
+    const stream = await request(served.url, { headers });
+    await served.subscribed(before + 1);
+    return { stream, controller: served.controllers[before]! };
+  }
+
+  function waitForData(client: Client, count: number): Promise<unknown> {
+    return client.stream.waitFor(() => dataOf(client.stream).length >= count);
+  }
+
+  describe(`channel conformance: ${fixture.store}`, () => {
+    describe("topics", () => {
+      it("sends untargeted events to everyone, targeted ones only to subscribers sharing a topic, and none to a subscriber without topics", async () => {
+        const [instance] = await open(10);
+        const served = await serve(instance!);
+        const alice = await connect(served, ["news", "user:alice"]);
+        const bob = await connect(served, ["user:bob"]);
+        const anonymous = await connect(served);
+        await instance!.publish("all");
+        await instance!.publish("news", { topics: ["news"] });
+        await instance!.publish("for alice", { topics: ["user:alice"] });
+        await instance!.publish("for bob", { topics: ["user:bob"], event: "note" });
+        await instance!.publish("for both", { topics: ["user:alice", "user:bob"] });
+        await instance!.publish("end");
+        await Promise.all([alice, bob, anonymous].map((client) => client.stream.waitFor((t) => t.includes("data: end"))));
+        expect(dataOf(alice.stream)).toEqual(["all", "news", "for alice", "for both", "end"]);
+        expect(dataOf(bob.stream)).toEqual(["all", "for bob", "for both", "end"]);
+        expect(bob.stream.events[1]).toMatchObject({ event: "note", data: "for bob" });
+        expect(dataOf(anonymous.stream)).toEqual(["all", "end"]);
+        // Nothing of another user's events reached the wire, not even its bytes.
+        expect(bob.stream.text()).not.toContain("alice");
+        expect(anonymous.stream.text()).not.toMatch(/for |news/);
+      });
+
+      it("resumes every topic of a connection from one Last-Event-ID, and replays none of another's", async () => {
+        const [instance] = await open(100);
+        const served = await serve(instance!);
+        const first = await connect(served, ["news", "user:alice"]);
+        await instance!.publish("seen");
+        await waitForData(first, 1);
+        first.stream.destroy();
+        await aborted(first.controller.signal);
+        await instance!.publish("n1", { topics: ["news"] });
+        await instance!.publish("b1", { topics: ["user:bob"] });
+        await instance!.publish("a1", { topics: ["user:alice"] });
+        await instance!.publish("all");
+        const again = await connect(served, ["news", "user:alice"], lastIdOf(first.stream));
+        await instance!.publish("a2", { topics: ["user:alice"] });
+        await again.stream.waitFor((t) => t.includes("data: a2"));
+        expect(dataOf(again.stream)).toEqual(["n1", "a1", "all", "a2"]);
+        expect(again.stream.events.some((event) => event.event === "reset")).toBe(false);
+      });
+
+      it("sends reset and then only the kept events meant for the subscriber, for an id older than the window", async () => {
+        const [instance] = await open(5);
+        const published: string[] = [];
+        for (let n = 0; n < 300; n += 1) {
+          published.push(await instance!.publish(`e${n}`, n % 2 === 0 ? { topics: ["even"] } : { topics: ["odd"] }));
+        }
+        const kept = await fixture.kept(instance!, published);
+        expect(kept.length).toBeLessThan(published.length);
+        const served = await serve(instance!);
+        const client = await connect(served, ["even"], published[0]);
+        const expected = kept.filter((id) => published.indexOf(id) % 2 === 0).map((id) => `e${published.indexOf(id)}`);
+        await waitForData(client, expected.length);
+        expect(client.stream.events[0]).toMatchObject({ event: "reset", data: kept[0] });
+        expect(dataOf(client.stream)).toEqual(expected);
+      });
+
+      it("rejects bad topics with a TypeError naming them, before anything is kept or sent", async () => {
+        const [instance] = await open(10);
+        const served = await serve(instance!);
+        const client = await connect(served);
+        for (const topics of [[], [""], "news", [1], [null], {}, ["ok", ""]]) {
+          await expect(instance!.publish("leak", { topics } as never), JSON.stringify(topics)).rejects.toThrow(TypeError);
+        }
+        await expect(instance!.publish("x", { topics: [] })).rejects.toThrow(/topics must be a non-empty array/);
+        await expect(instance!.publish("x", { topics: ["a", 7] } as never)).rejects.toThrow(/topics must be non-empty strings, got 7/);
+        await instance!.publish("fine");
+        await client.stream.waitFor((t) => t.includes("data: fine"));
+        expect(dataOf(client.stream)).toEqual(["fine"]);
+        expect(() => instance!.subscribe(client.controller, { topics: "news" } as never)).toThrow(/subscribe\(\) topics must be an array/);
+        expect(() => instance!.subscribe(client.controller, { topics: [""] })).toThrow(/topics must be non-empty strings, got ""/);
+        expect(() => instance!.subscribe(client.controller, { filter: 1 } as never)).toThrow(/filter must be a function, got 1/);
+      });
+
+      it("treats subscribe with topics: [] as naming none", async () => {
+        const [instance] = await open(10);
+        const served = await serve(instance!);
+        const client = await connect(served, []);
+        await instance!.publish("private", { topics: ["user:x"] });
+        await instance!.publish("public");
+        await client.stream.waitFor((t) => t.includes("data: public"));
+        expect(dataOf(client.stream)).toEqual(["public"]);
+      });
+
+      it("runs filters only for the subscribers an event is meant for", async () => {
+        const [instance] = await open(10);
+        const calls = new Map<string, number>();
+        const served = await serve(instance!, {
+          filter: (stream) => () => {
+            const user = (stream as { user?: string }).user ?? "?";
+            calls.set(user, (calls.get(user) ?? 0) + 1);
+            return true;
+          },
+        });
+        const clients: Client[] = [];
+        for (let n = 0; n < 20; n += 1) {
+          const client = await connect(served, [`user:${n}`]);
+          (client.controller as { user?: string }).user = String(n);
+          clients.push(client);
+        }
+        await instance!.publish("hi 7", { topics: ["user:7"] });
+        await instance!.publish("hi 3", { topics: ["user:3"] });
+        await clients[3]!.stream.waitFor((t) => t.includes("hi 3"));
+        expect(dataOf(clients[7]!.stream)).toEqual(["hi 7"]);
+        expect(Object.fromEntries(calls)).toEqual({ "7": 1, "3": 1 });
+      });
+    });
+
+    describe("a filter that throws", () => {
+      it("ends only its own subscriber's stream, is reported, and never reaches the publisher; everyone else gets every event once", async () => {
+        const errors: unknown[] = [];
+        const [instance] = await open(100, { onError: (error) => errors.push(error) });
+        const served = await serve(instance!, {
+          filter: (stream) => (event) => {
+            if ((stream as { faulty?: boolean }).faulty === true && event.data === "e2") throw new Error("filter bug");
+            return true;
+          },
+        });
+        const healthy = await connect(served);
+        const faulty = await connect(served);
+        (faulty.controller as { faulty?: boolean }).faulty = true;
+        const other = await connect(served);
+        const published: string[] = [];
+        for (const data of ["e1", "e2", "e3"]) published.push(await instance!.publish(data));
+        await expect(faulty.stream.ended).resolves.toBe(`id: ${published[0]}\ndata: e1\n\n`);
+        for (const data of ["e4", "e5"]) await instance!.publish(data);
+        for (const client of [healthy, other]) {
+          await client.stream.waitFor((t) => t.includes("data: e5"));
+          expect(dataOf(client.stream)).toEqual(["e1", "e2", "e3", "e4", "e5"]);
+        }
+        expect(errors).toHaveLength(1);
+        expect(String(errors[0])).toContain("filter bug");
+        expect(instance!.size).toBe(2);
+      });
+
+      it("in a replay, ends only that subscriber; live and replaying subscribers get every event once", async () => {
+        const errors: unknown[] = [];
+        const [instance] = await open(100, { onError: (error) => errors.push(error) });
+        const served = await serve(instance!, {
+          filter: (stream) => (event) => {
+            if ((stream as { faulty?: boolean }).faulty === true && event.data === "old 2") throw new Error("replay bug");
+            return true;
+          },
+        });
+        const live = await connect(served);
+        const ids: string[] = [];
+        for (const data of ["old 1", "old 2", "old 3"]) ids.push(await instance!.publish(data));
+        await waitForData(live, 3);
+        // Subscribed with the flag already set: the handler runs before the test sees the controller.
+        const faultyServed = await serve(instance!, {
+          filter: () => (event) => {
+            if (event.data === "old 2") throw new Error("replay bug");
+            return true;
+          },
+        });
+        const faulty = await connect(faultyServed, [], ids[0]);
+        const replaying = await connect(served, [], ids[0]);
+        await instance!.publish("new");
+        await expect(faulty.stream.ended).resolves.toBe("");
+        for (const client of [live, replaying]) await client.stream.waitFor((t) => t.includes("data: new"));
+        expect(dataOf(live.stream)).toEqual(["old 1", "old 2", "old 3", "new"]);
+        expect(dataOf(replaying.stream)).toEqual(["old 2", "old 3", "new"]);
+        expect(errors.map(String)).toEqual(["Error: replay bug"]);
+      });
+
+      it("without onError, is a process warning, not a crash", async () => {
+        const warnings: Error[] = [];
+        const onWarning = (warning: Error): void => void warnings.push(warning);
+        process.on("warning", onWarning);
+        try {
+          const [instance] = await open(10);
+          const served = await serve(instance!, {
+            filter: () => () => {
+              throw new Error("unreported bug");
+            },
+          });
+          const client = await connect(served);
+          await instance!.publish("x");
+          await client.stream.ended;
+          await expect.poll(() => warnings.map((w) => w.message)).toContain("unreported bug");
+        } finally {
+          process.off("warning", onWarning);
+        }
+      });
+    });
+
+    describe("re-entrant calls from a filter", () => {
+      it("a publish from a filter reaches every stream after the events of the pass that ran the filter", async () => {
+        const [instance] = await open(100);
+        let published = false;
+        const served = await serve(instance!, {
+          filter: (stream) => (event) => {
+            if ((stream as { first?: boolean }).first === true && event.data === "a1" && !published) {
+              published = true;
+              void instance!.publish("a4").catch(() => {});
+            }
+            return true;
+          },
+        });
+        const first = await connect(served);
+        (first.controller as { first?: boolean }).first = true;
+        const second = await connect(served);
+        await Promise.all([instance!.publish("a1"), instance!.publish("a2"), instance!.publish("a3")]);
+        for (const client of [first, second]) {
+          await client.stream.waitFor((t) => t.includes("data: a4"));
+          expect(dataOf(client.stream)).toEqual(["a1", "a2", "a3", "a4"]);
+        }
+      });
+
+      it("a publish on another channel from a filter keeps the order of the calls on a stream subscribed to both", async () => {
+        const [a] = await open(100);
+        const [b] = await open(100);
+        let published = false;
+        const arrivals = new Arrivals<SseController>();
+        const app = express();
+        app.get("/events", sse({ keepAlive: false }), (_req, res) => {
+          a!.subscribe(res.sse, {
+            filter: (event) => {
+              if (event.data === "a1" && !published) {
+                published = true;
+                void b!.publish("b1").catch(() => {});
+              }
+              return true;
+            },
+          });
+          b!.subscribe(res.sse);
+          arrivals.push(res.sse);
+        });
+        const server = await listen(app);
+        servers.push(server);
+        const stream = await request(`${server.url}/events`);
+        await arrivals.atLeast(1);
+        await Promise.all([a!.publish("a1"), a!.publish("a2"), a!.publish("a3")]);
+        await stream.waitFor((t) => t.includes("data: b1"));
+        expect(dataOf(stream)).toEqual(["a1", "a2", "a3", "b1"]);
+      });
+
+      it("close() from a filter delivers every event published before it, then ends each stream", async () => {
+        const [instance] = await open(100);
+        let closing: Promise<void> | undefined;
+        const served = await serve(instance!, {
+          filter: () => (event) => {
+            if (event.data === "a1") closing ??= instance!.close();
+            return true;
+          },
+        });
+        const clients = [await connect(served), await connect(served)];
+        const ids = await Promise.all([instance!.publish("a1"), instance!.publish("a2"), instance!.publish("a3")]);
+        for (const client of clients) {
+          const text = await client.stream.ended;
+          expect(dataOf(client.stream), text).toEqual(["a1", "a2", "a3"]);
+          expect(client.stream.events.map((event) => event.id)).toEqual(ids);
+        }
+        await closing;
+        expect(instance!.size).toBe(0);
+        await expect(instance!.publish("after")).rejects.toThrow(/closed channel/);
+      });
+    });
+
+    describe("close", () => {
+      it("ends every subscriber after what was published, ends later subscribers at once, and refuses publishing", async () => {
+        const [instance] = await open(10);
+        const served = await serve(instance!);
+        const clients = [await connect(served, ["news"]), await connect(served)];
+        const id = await instance!.publish("last");
+        await Promise.all(clients.map((client) => client.stream.waitFor((t) => t.includes("data: last"))));
+        await instance!.close();
+        expect(instance!.size).toBe(0);
+        for (const client of clients) expect(await client.stream.ended).toBe(`id: ${id}\ndata: last\n\n`);
+        const late = await request(served.url);
+        expect(await late.ended).toBe("");
+        await expect(instance!.publish("after")).rejects.toThrow(/closed channel/);
+      });
+
+      it("stops delivering to a subscriber after its unsubscribe", async () => {
+        const [instance] = await open(10);
+        const unsubscribes: (() => void)[] = [];
+        const arrivals = new Arrivals<SseController>();
+        const app = express();
+        app.get("/events", sse({ keepAlive: false }), (_req, res) => {
+          unsubscribes.push(instance!.subscribe(res.sse, { topics: ["news"] }));
+          arrivals.push(res.sse);
+        });
+        const server = await listen(app);
+        servers.push(server);
+        const leaving = await request(`${server.url}/events`);
+        const staying = await request(`${server.url}/events`);
+        await arrivals.atLeast(2);
+        unsubscribes[0]!();
+        expect(instance!.size).toBe(1);
+        await instance!.publish("missed", { topics: ["news"] });
+        await instance!.publish("missed too");
+        // The one still subscribed gets them in the same passes.
+        await staying.waitFor((t) => t.includes("missed too"));
+        expect(dataOf(staying)).toEqual(["missed", "missed too"]);
+        expect(leaving.text()).toBe("");
+      });
+    });
+
+    describe("no private event ever reaches another user", () => {
+      it("holds for random users, topics, publishes, connects and reconnects: each client sees exactly its events, once, in order", async () => {
+        const instancesWanted = Math.min(2, fixture.maxInstances);
+        type Step =
+          | { kind: "publish"; to: "all" | "news" | number }
+          | { kind: "connect"; client: number; instance: number }
+          | { kind: "disconnect"; client: number };
+        const USERS = 3;
+        const CLIENTS = 4;
+        const step: fc.Arbitrary<Step> = fc.oneof(
+          {
+            weight: 5,
+            arbitrary: fc
+              .oneof(fc.constant<"all">("all"), fc.constant<"news">("news"), fc.nat(USERS - 1))
+              .map((to): Step => ({ kind: "publish", to })),
+          },
+          {
+            weight: 2,
+            arbitrary: fc
+              .record({ client: fc.nat(CLIENTS - 1), instance: fc.nat(instancesWanted - 1) })
+              .map(({ client, instance }): Step => ({ kind: "connect", client, instance })),
+          },
+          { weight: 2, arbitrary: fc.nat(CLIENTS - 1).map((client): Step => ({ kind: "disconnect", client })) },
+        );
+        const clientSpec = fc.array(fc.record({ user: fc.nat(USERS - 1), news: fc.boolean() }), {
+          minLength: CLIENTS,
+          maxLength: CLIENTS,
+        });
+        await fc.assert(
+          fc.asyncProperty(clientSpec, fc.array(step, { minLength: 6, maxLength: 30 }), async (specs, steps) => {
+            const instances = await open(1000, { instances: instancesWanted });
+            const served = await Promise.all(instances.map((instance) => serve(instance)));
+            const topicsOf = (client: number): string[] => [
+              `user:${specs[client]!.user}`,
+              ...(specs[client]!.news ? ["news"] : []),
+            ];
+            // Every publish: its payload, its audience, and (once resolved) its id.
+            const published: { data: string; to: Step & { kind: "publish" } }[] = [];
+            const meantFor = (client: number, to: "all" | "news" | number): boolean =>
+              to === "all" || (to === "news" ? specs[client]!.news : specs[client]!.user === to);
+            const connections: Client[][] = Array.from({ length: CLIENTS }, () => []);
+            const open_: (Client | undefined)[] = new Array(CLIENTS).fill(undefined);
+            const firstConnectAt: (number | undefined)[] = new Array(CLIENTS).fill(undefined);
+            const lastIdOfClient = (client: number): string | undefined => {
+              for (const connection of [...connections[client]!].reverse()) {
+                const id = lastIdOf(connection.stream);
+                if (id !== undefined) return id;
+              }
+              return undefined;
+            };
+            const connectClient = async (client: number, instance: number): Promise<void> => {
+              const lastId = lastIdOfClient(client);
+              // Without an id to send back, a client starts afresh, as EventSource does.
+              if (lastId === undefined) firstConnectAt[client] = published.length;
+              const connection = await connect(served[instance]!, topicsOf(client), lastId);
+              connections[client]!.push(connection);
+              open_[client] = connection;
+            };
+            try {
+              for (const s of steps) {
+                if (s.kind === "publish") {
+                  const data = `p${published.length}`;
+                  const topics = s.to === "all" ? undefined : s.to === "news" ? ["news"] : [`user:${s.to}`];
+                  published.push({ data, to: s });
+                  await instances[published.length % instances.length]!.publish(data, topics ? { topics } : {});
+                } else if (s.kind === "connect" && open_[s.client] === undefined) {
+                  await connectClient(s.client, s.instance);
+                } else if (s.kind === "disconnect" && open_[s.client] !== undefined) {
+                  const connection = open_[s.client]!;
+                  // It leaves once it has what was meant for it so far, so the
+                  // id it resumes from is the one that says so.
+                  const due = published
+                    .slice(firstConnectAt[s.client])
+                    .filter((p) => meantFor(s.client, p.to.to))
+                    .at(-1);
+                  const hasDue = (): boolean =>
+                    due === undefined || connections[s.client]!.some((c) => dataOf(c.stream).includes(due.data));
+                  if (!hasDue()) await waitWithin(connection.stream, hasDue, 10_000, `client ${s.client} before leaving`);
+                  connection.stream.destroy();
+                  await aborted(connection.controller.signal);
+                  open_[s.client] = undefined;
+                }
+              }
+              // Everyone comes back; then a marker for everyone, so each client can tell it has caught up.
+              for (let client = 0; client < CLIENTS; client += 1) {
+                if (firstConnectAt[client] !== undefined && open_[client] === undefined) {
+                  await connectClient(client, client % instances.length);
+                }
+              }
+              await instances[0]!.publish("end");
+              for (let client = 0; client < CLIENTS; client += 1) {
+                if (firstConnectAt[client] === undefined) continue;
+                await waitWithin(open_[client]!.stream, (t) => t.includes("data: end"), 10_000, `client ${client} ${JSON.stringify(specs[client])} after ${JSON.stringify(steps)}`);
+              }
+              for (let client = 0; client < CLIENTS; client += 1) {
+                const start = firstConnectAt[client];
+                if (start === undefined) continue;
+                const received = connections[client]!.flatMap((connection) => dataOf(connection.stream));
+                expect(received.at(-1)).toBe("end");
+                const meant = published.filter((p) => meantFor(client, p.to.to)).map((p) => p.data);
+                const got = received.slice(0, -1);
+                // Exactly a suffix of what is meant for it, holding all published after it first came.
+                for (const data of got) expect(meant, `client ${client} got ${data}, not meant for it`).toContain(data);
+                const from = meant.indexOf(got[0] ?? "");
+                const mustHave = published
+                  .slice(start)
+                  .filter((p) => meantFor(client, p.to.to))
+                  .map((p) => p.data);
+                expect(got, `client ${client}`).toEqual(meant.slice(from === -1 ? meant.length - mustHave.length : from));
+                expect(got.slice(got.length - mustHave.length)).toEqual(mustHave);
+              }
+            } finally {
+              for (const client of open_) client?.stream.destroy();
+              await Promise.all(instances.map((instance) => instance.close()));
+            }
+          }),
+          { numRuns: Number(process.env.PROPERTY_RUNS ?? 25) },
+        );
+      }, 120_000);
+    });
+  });
+}
