@@ -39,7 +39,7 @@ export async function readLoop({ connection, stream, after, signal, onEntries }:
   while (!signal.aborted) {
     let reply;
     try {
-      reply = await connection.client.xRead({ key: stream, id: lastId }, { COUNT: BATCH, BLOCK: BLOCK_MS });
+      reply = await connection.run((client) => client.xRead({ key: stream, id: lastId }, { COUNT: BATCH, BLOCK: BLOCK_MS }), BLOCK_MS);
       failures = 0;
     } catch {
       if (signal.aborted) return;

@@ -7,19 +7,14 @@ import {
   type SseController,
   type SubscribeOptions,
 } from "sse-middleware";
+import { StreamAppender } from "./appender.js";
 import { retryDelay, sleep } from "./backoff.js";
 import { entryFields, type ChannelEntry, type StreamEntry } from "./entry.js";
 import { readMissed, type MissedPage } from "./missed-entries.js";
 import { resolveRedisChannelOptions, type RedisChannelOptions } from "./options.js";
 import { PreparedEntries } from "./prepared-entries.js";
 import { readLoop } from "./read-loop.js";
-import {
-  closeConnection,
-  connectToRedis,
-  describeFailure,
-  redactUrl,
-  type RedisConnection,
-} from "./redis-connection.js";
+import { connectToRedis, describeFailure, type RedisConnection } from "./redis-connection.js";
 import { compareStreamIds, STREAM_START } from "./stream-id.js";
 
 /** Options of {@link RedisChannel.publish}: the event type. Ids are the stream entry ids Redis assigns. */
@@ -98,7 +93,7 @@ function resolvePublishOptions(options: unknown): string | undefined {
 
 async function openStream(commands: RedisConnection, stream: string): Promise<string | undefined> {
   try {
-    const newest = await commands.client.xRevRange(stream, "+", "-", { COUNT: 1 });
+    const newest = await commands.run((client) => client.xRevRange(stream, "+", "-", { COUNT: 1 }));
     return newest?.[0]?.id;
   } catch (error) {
     throw new Error(`Cannot read Redis stream ${JSON.stringify(stream)}: ${describeFailure(commands, error)}`, {
@@ -127,12 +122,13 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
     newestId = await openStream(commands, key);
     reader = await connectToRedis(url, "reader", connectTimeout);
   } catch (error) {
-    commands.client.destroy();
+    commands.destroy();
     throw error;
   }
 
   const subscriptions = new Set<Subscription>();
   const prepared = new PreparedEntries(Math.min(maxLen, MAX_PREPARED));
+  const appender = new StreamAppender(commands, url, key, maxLen);
   const closing = new AbortController();
   /** Set once close() has run: resolves when both connections are closed. */
   let whenClosed: Promise<void> | undefined;
@@ -205,7 +201,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
       const overflows = subscription.overflows;
       let page: MissedPage;
       try {
-        page = await readMissed(commands.client, key, after, REPLAY_PAGE);
+        page = await commands.run((client) => readMissed(client, key, after, REPLAY_PAGE));
         failures = 0;
       } catch {
         // Redis is away: the client stays connected (heartbeats go on), and
@@ -248,16 +244,7 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
     async publish(data: unknown, publishOptions: RedisPublishOptions = {}): Promise<string> {
       const fields = entryFields(data, resolvePublishOptions(publishOptions));
       if (whenClosed !== undefined) throw new Error("Cannot publish on a closed channel");
-      try {
-        return await commands.client.xAdd(key, "*", fields, {
-          TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxLen },
-        });
-      } catch (error) {
-        throw new Error(
-          `Cannot publish to Redis stream ${JSON.stringify(key)} at ${redactUrl(url)}: ${describeFailure(commands, error)}`,
-          { cause: error },
-        );
-      }
+      return appender.append(fields);
     },
 
     subscribe(stream: SseController, subscribeOptions: SubscribeOptions = {}): () => void {
@@ -314,10 +301,10 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
       }
       closing.abort();
       // The reader is blocked in XREAD; a polite QUIT would wait behind it.
-      reader.client.destroy();
+      reader.destroy();
       whenClosed = (async () => {
         await reading;
-        await closeConnection(commands);
+        await commands.close();
       })();
       return whenClosed;
     },
