@@ -2,8 +2,8 @@
  * One connection to Redis, set up for a channel: commands fail fast while
  * Redis is away (so `publish` rejects instead of waiting), every command is
  * bounded in time (a Redis that takes writes but never answers is cut), the
- * connection comes back by itself with backoff, and the first connect is
- * bounded.
+ * connection comes back by itself with backoff, and the first connect and
+ * the close are bounded.
  */
 import { createClient } from "redis";
 import { retryDelay } from "./backoff.js";
@@ -15,7 +15,8 @@ export type ConnectionRole = "commands" | "reader";
  * How long a command may wait for its reply (beyond the time it asks Redis
  * to block). A frozen Redis, or one behind a dead link, keeps the socket
  * open and the kernel takes every write, so nothing else would notice:
- * past this the command rejects and the connection is cut and made again.
+ * past this the command rejects and the connection is cut and made again,
+ * and a close stops waiting for replies.
  */
 export const REPLY_TIMEOUT_MS = 10_000;
 
@@ -181,7 +182,11 @@ export class RedisConnection {
     this.#client.destroy();
   }
 
-  /** Closes politely when the connection is up (pending replies arrive first), at once when it is not. */
+  /**
+   * Closes politely when the connection is up (pending replies arrive
+   * first, for at most {@link REPLY_TIMEOUT_MS}), at once when it is not.
+   * Always resolves.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -192,10 +197,16 @@ export class RedisConnection {
       client.destroy();
       return;
     }
+    const timer = setTimeout(
+      () => this.#abandon(client, new Error(`no reply from Redis within ${REPLY_TIMEOUT_MS} ms of closing`)),
+      REPLY_TIMEOUT_MS,
+    );
     try {
       await client.close();
     } catch {
       client.destroy();
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

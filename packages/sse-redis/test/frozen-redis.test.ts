@@ -2,7 +2,7 @@
 // paused with SIGSTOP, as a hung host or a stalled VM would be): the kernel
 // keeps the connections open and takes every write, so only time tells.
 // Every publish settles within the documented bound, pending publishes are
-// capped, and once Redis runs again everything whose
+// capped, close() resolves, and once Redis runs again everything whose
 // publish resolved reaches every client, once, in order.
 import { afterEach, describe, expect, it } from "vitest";
 import type { RedisChannel } from "sse-middleware-redis";
@@ -151,5 +151,20 @@ describe("while Redis is frozen", () => {
     );
     server.resume();
     await within(Promise.all(waiting.map((publish) => publish.outcome)), PROMISED_MS, "the waiting publishes");
+  }, 60_000);
+
+  it("close() resolves within the bound, ending subscribers and settling a pending publish", async () => {
+    const { server, instances: [a] } = await setUp(1);
+    const client = await connect(a!);
+    const id = await a!.channel.publish("before");
+    await received(client, id);
+    server.pause();
+    const pending = track(a!.channel.publish("pending"));
+    await within(a!.channel.close(), PROMISED_MS, "close()");
+    await client.ended;
+    const { result } = await within(pending.outcome, PROMISED_MS, "the pending publish");
+    expect(result.status).toBe("rejected");
+    await expect(a!.channel.publish("after")).rejects.toThrow("Cannot publish on a closed channel");
+    server.resume();
   }, 60_000);
 });
