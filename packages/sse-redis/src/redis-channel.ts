@@ -184,6 +184,21 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
     }
   }
 
+  // The read loop fell behind the stream's window: live subscribers are
+  // told as a resuming client is; catching-up ones drop what they held and
+  // read on from Redis, which tells them too.
+  function resetAfterGap(oldestId: string): void {
+    const reset = prepareEvent(oldestId, { event: RESET_EVENT });
+    for (const subscription of subscriptions) {
+      if (subscription.pending === undefined) {
+        subscription.stream.sendPrepared(reset);
+      } else {
+        subscription.pending = [];
+        subscription.overflows += 1;
+      }
+    }
+  }
+
   /**
    * Replays what a client missed from Redis, then makes it live with no gap
    * and no duplicate. Live entries read meanwhile wait in `pending`; the
@@ -235,9 +250,10 @@ export async function createRedisChannel(options: RedisChannelOptions): Promise<
   const reading = readLoop({
     connection: reader,
     stream: key,
-    after: newestId ?? STREAM_START,
+    after: newestId,
     signal: closing.signal,
     onEntries: fanOut,
+    onGap: resetAfterGap,
   });
 
   return {
