@@ -322,7 +322,7 @@ export function createChannelEngine<Position>(
     for (let i = from; i < events.length; i += 1) {
       const event = events[i]!;
       const { cursor } = subscription;
-      if (cursor !== undefined) {
+      if (cursor !== undefined && !event.notice) {
         if (store.compare(event.position, cursor) <= 0) continue;
         subscription.cursor = undefined;
       }
@@ -565,8 +565,8 @@ export function createChannelEngine<Position>(
         phase.held = [];
         phase.overflows += 1;
       }
-      const position = newest?.position;
-      if (position === undefined) return;
+      // A notice has no place in the store: nothing compares its position.
+      const position = newest?.position as Position;
       take({ position, id: "", prepared: prepareEvent(oldestId, { event: RESET_EVENT }), topics: undefined, notice: true });
     },
 

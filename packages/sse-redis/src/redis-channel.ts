@@ -8,12 +8,13 @@ import {
   type SubscribeOptions,
 } from "sse-middleware/adapter";
 import type { EventMap, MessageData, PublishOptions, SseController, UncheckedPublishOptions } from "sse-middleware";
+import { StreamAppender } from "./appender.js";
 import { entryFields, type StreamEntry } from "./entry.js";
 import { readMissed } from "./missed-entries.js";
 import { resolveRedisChannelOptions, type RedisChannelOptions } from "./options.js";
 import { PreparedEntries } from "./prepared-entries.js";
 import { readLoop } from "./read-loop.js";
-import { closeConnection, connectToRedis, describeFailure, redactUrl, type RedisConnection } from "./redis-connection.js";
+import { connectToRedis, describeFailure, type RedisConnection } from "./redis-connection.js";
 import { compareStreamIds } from "./stream-id.js";
 
 /** Options of {@link RedisChannel.publish}: the event type and topics. Ids are the stream entry ids Redis assigns. */
@@ -56,7 +57,7 @@ const MAX_PREPARED = 10_000;
 
 async function newestEntry(commands: RedisConnection, stream: string): Promise<string | undefined> {
   try {
-    const newest = await commands.client.xRevRange(stream, "+", "-", { COUNT: 1 });
+    const newest = await commands.run((client) => client.xRevRange(stream, "+", "-", { COUNT: 1 }));
     return newest?.[0]?.id;
   } catch (error) {
     throw new Error(`Cannot read Redis stream ${JSON.stringify(stream)}: ${describeFailure(commands, error)}`, {
@@ -86,7 +87,7 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
     newestId = await newestEntry(commands, key);
     reader = await connectToRedis(url, "reader", connectTimeout);
   } catch (error) {
-    commands.client.destroy();
+    commands.destroy();
     throw error;
   }
 
@@ -95,7 +96,8 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
   const prepared = new PreparedEntries(Math.min(maxLen, MAX_PREPARED));
   const store: ChannelStore<string> = {
     async read(from: ReadFrom<string>, limit: number): Promise<StorePage<string>> {
-      const page = await readMissed(commands.client, key, "after" in from ? from.after : from.afterId, limit);
+      const after = "after" in from ? from.after : from.afterId;
+      const page = await commands.run((client) => readMissed(client, key, after, limit));
       return { ...page, events: page.entries.map((entry) => prepared.get(entry)) };
     },
     compare: compareStreamIds,
@@ -104,6 +106,7 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
     newest: newestId === undefined ? undefined : { id: newestId, position: newestId },
     onError: resolveOnError(onError, "createRedisChannel()"),
   });
+  const appender = new StreamAppender(commands, url, key, maxLen);
   const closing = new AbortController();
   /** Set once close() has run: resolves when both connections are closed. */
   let whenClosed: Promise<void> | undefined;
@@ -111,9 +114,11 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
   const reading = readLoop({
     connection: reader,
     stream: key,
-    after: newestId ?? "0-0",
+    after: newestId,
     signal: closing.signal,
     onEntries: (entries: readonly StreamEntry[]) => engine.receive(entries.map((entry) => prepared.get(entry))),
+    // Fell behind the stream's window: subscribers are told as a resuming client is.
+    onGap: (oldestId: string) => engine.lost(oldestId),
   });
 
   return {
@@ -124,16 +129,7 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
       const { event, topics } = resolvePublishOptions(publishOptions, ["event", "topics"]);
       const fields = entryFields(data, event, topics);
       if (whenClosed !== undefined) throw new Error("Cannot publish on a closed channel");
-      try {
-        return await commands.client.xAdd(key, "*", fields, {
-          TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxLen },
-        });
-      } catch (error) {
-        throw new Error(
-          `Cannot publish to Redis stream ${JSON.stringify(key)} at ${redactUrl(url)}: ${describeFailure(commands, error)}`,
-          { cause: error },
-        );
-      }
+      return appender.append(fields);
     },
 
     subscribe: (stream, subscribeOptions) => engine.subscribe(stream, subscribeOptions),
@@ -147,10 +143,10 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
       engine.close();
       closing.abort();
       // The reader is blocked in XREAD; a polite QUIT would wait behind it.
-      reader.client.destroy();
+      reader.destroy();
       whenClosed = (async () => {
         await reading;
-        await closeConnection(commands);
+        await commands.close();
       })();
       return whenClosed;
     },

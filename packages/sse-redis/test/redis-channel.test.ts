@@ -157,10 +157,14 @@ describe("subscribe", () => {
 
   it("tells a new client the newest id with an id-only block, which sets its Last-Event-ID without firing an event", async () => {
     const instance = await start();
+    const witness = await connect(instance);
     const before = await instance.channel.publish("before");
+    // Once the instance has read it, it is the newest id a client can be told.
+    await witness.waitFor((t) => t.includes("before"));
     const client = await connect(instance);
     const after = await instance.channel.publish("after");
     expect(await client.waitFor((t) => t.includes("after"))).toBe(`id: ${before}\n\nid: ${after}\ndata: after\n\n`);
+    witness.destroy();
     expect(client.events.map((e) => e.data)).toEqual(["after"]);
     client.destroy();
   });

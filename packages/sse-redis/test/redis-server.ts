@@ -19,6 +19,13 @@ export interface RedisServer {
   start(): Promise<void>;
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
+  /**
+   * Freezes the process (SIGSTOP): its sockets stay open and the kernel
+   * still accepts connections and data, but nothing is answered.
+   */
+  pause(): void;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void;
   /** Stops the process and removes its directory. */
   remove(): Promise<void>;
 }
@@ -29,6 +36,8 @@ export interface RedisServerOptions {
    * command, so a restarted server still has the stream.
    */
   appendOnly?: boolean;
+  /** Require this password (`requirepass`): clients must connect with `redis://:<password>@…`. */
+  password?: string;
 }
 
 const BINARY = process.env.REDIS_SERVER ?? "redis-server";
@@ -45,7 +54,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Resolves when a PING on `port` is answered with PONG; false if no answer at all. */
+/** Resolves when a PING on `port` is answered (PONG, or NOAUTH from a server with a password); false if no answer at all. */
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
@@ -59,7 +68,7 @@ function ping(port: number): Promise<boolean> {
     socket.on("connect", () => socket.write("PING\r\n"));
     socket.on("data", (data) => {
       reply += data.toString("latin1");
-      if (reply.includes("\r\n")) finish(reply.startsWith("+PONG"));
+      if (reply.includes("\r\n")) finish(reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"));
     });
   });
 }
@@ -77,7 +86,7 @@ async function waitUntilReady(port: number, process: ChildProcess, log: () => st
 }
 
 /** Starts a redis-server on a free port in a fresh temporary directory, and waits until it answers PING. */
-export async function startRedisServer({ appendOnly = false }: RedisServerOptions = {}): Promise<RedisServer> {
+export async function startRedisServer({ appendOnly = false, password }: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), "sse-redis-test-"));
   const port = await freePort();
   const args = [
@@ -87,6 +96,7 @@ export async function startRedisServer({ appendOnly = false }: RedisServerOption
     "--appendonly", appendOnly ? "yes" : "no",
     "--appendfsync", "always",
     "--dir", dir,
+    ...(password === undefined ? [] : ["--requirepass", password]),
   ];
   let child: ChildProcess | undefined;
   let log = "";
@@ -118,6 +128,8 @@ export async function startRedisServer({ appendOnly = false }: RedisServerOption
     child = undefined;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    // A paused process would hold the SIGTERM until it runs again.
+    running.kill("SIGCONT");
     running.kill("SIGTERM");
     await exited;
   }
@@ -131,6 +143,12 @@ export async function startRedisServer({ appendOnly = false }: RedisServerOption
     },
     start,
     stop,
+    pause() {
+      if (child === undefined || !child.kill("SIGSTOP")) throw new Error("redis-server is not running");
+    },
+    resume() {
+      if (child === undefined || !child.kill("SIGCONT")) throw new Error("redis-server is not running");
+    },
     async remove() {
       await stop();
       await rm(dir, { recursive: true, force: true });
