@@ -43,6 +43,23 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const streamOf = Symbol("sse-middleware.stream");
 type ResponseWithStream = ServerResponse & { [streamOf]?: SseStream };
 
+/**
+ * The write side of a response, as the stream reads it. A node:http response
+ * has all of it; node:http2's compatibility response lacks `closed`,
+ * `destroyed` and `writableNeedDrain`, which its `stream` (the Http2Stream)
+ * has.
+ */
+interface Wire {
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  readonly destroyed: boolean;
+  readonly closed: boolean;
+}
+
+function wireOf(req: IncomingMessage, res: ServerResponse): Wire {
+  return req.httpVersionMajor >= 2 ? (res as unknown as { stream: Wire }).stream : res;
+}
+
 // Streams with unsent chunks this tick. Flushing them all from one
 // `process.nextTick` turns a burst of events into one write per connection.
 let dirty: SseStream[] = [];
@@ -107,6 +124,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> | Iter
 export class SseStream implements SseController {
   readonly #req: IncomingMessage;
   readonly #res: ResponseWithStream;
+  readonly #wire: Wire;
   readonly #config: StreamConfig;
   #state: State = IDLE;
   #pending: Chunk[] = [];
@@ -122,6 +140,7 @@ export class SseStream implements SseController {
   constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
     this.#req = req;
     this.#res = res;
+    this.#wire = wireOf(req, res);
     this.#config = config;
   }
 
@@ -139,9 +158,12 @@ export class SseStream implements SseController {
   }
 
   get signal(): AbortSignal {
+    // Made on first read, and only then is the response watched: a handler
+    // that never reads it (nor writes) costs no listener.
     if (this.#abort === undefined) {
       this.#abort = new AbortController();
       if (this.#state === CLOSED) this.#abort.abort();
+      else this.#watchResponse();
     }
     return this.#abort.signal;
   }
@@ -163,7 +185,7 @@ export class SseStream implements SseController {
   open(): void {
     if (this.#state !== IDLE) return;
     const res = this.#res;
-    if (res.writableEnded || res.destroyed) {
+    if (res.writableEnded || this.#responseClosed()) {
       this.#markClosed();
       return;
     }
@@ -175,8 +197,7 @@ export class SseStream implements SseController {
       return;
     }
     this.#state = OPEN;
-    res[streamOf] = this;
-    res.on("close", onResponseClose);
+    this.#watchResponse();
     if (!res.headersSent) {
       res.statusCode = 200;
       // Exactly this type: a charset parameter is allowed but some proxies
@@ -295,9 +316,8 @@ export class SseStream implements SseController {
 
   /** Resolves when the response has closed (finished or torn down). @internal */
   ended(): Promise<void> {
-    const res = this.#res;
-    if (res.closed) return Promise.resolve();
-    return new Promise((resolve) => res.once("close", () => resolve()));
+    if (this.#responseClosed()) return Promise.resolve();
+    return new Promise((resolve) => this.#res.once("close", () => resolve()));
   }
 
   /** Sends what accumulated this tick in one write. @internal */
@@ -306,7 +326,7 @@ export class SseStream implements SseController {
     const chunk = this.#takePending();
     if (chunk === undefined) return;
     const res = this.#res;
-    if (res.destroyed) return;
+    if (this.#wire.destroyed) return;
     res.write(chunk);
     this.#flushCompression();
     this.#unsentAfterWrite = res.writableLength;
@@ -316,6 +336,24 @@ export class SseStream implements SseController {
   handleGone(): void {
     this.#takePending();
     this.#markClosed();
+  }
+
+  // Tells this stream when the response closes, through the one listener
+  // function all responses share. A response that closed already is gone now.
+  #watchResponse(): void {
+    const res = this.#res;
+    if (res[streamOf] === this) return;
+    if (this.#responseClosed()) {
+      this.handleGone();
+      return;
+    }
+    // An outer sse() instance's stream may have registered first; this one takes its place.
+    if (res[streamOf] === undefined) res.on("close", onResponseClose);
+    res[streamOf] = this;
+  }
+
+  #responseClosed(): boolean {
+    return this.#wire.closed || this.#wire.destroyed;
   }
 
   // Events a channel owes this stream come before what it is about to send,

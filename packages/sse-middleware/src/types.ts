@@ -83,7 +83,10 @@ export interface SseController {
   close(): void;
   /** The `Last-Event-ID` the client sent, decoded as UTF-8; `undefined` when absent or invalid. */
   readonly lastEventId: string | undefined;
-  /** Aborted when the client goes away or {@link SseController.close} runs. */
+  /**
+   * Aborted when the client goes away, written to or not, or when
+   * {@link SseController.close} runs.
+   */
   readonly signal: AbortSignal;
   /** Whether the stream has ended, from either side. */
   readonly closed: boolean;
