@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { assertRetry, describeValue } from "./format.js";
 import { OpenStreams } from "./open-streams.js";
 import { SseStream, type StreamConfig } from "./stream.js";
@@ -88,15 +89,17 @@ function resolveRetryWindow(options: unknown): number {
 export function sse(options: SseOptions = {}): SseMiddleware {
   const config = resolveOptions(options);
   const middleware = function sseMiddleware(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
     next: (error?: unknown) => void,
   ): void {
-    const target = res as ServerResponse & { sse?: unknown };
+    const target = res as { sse?: unknown };
     // With `app.use(sse())` and a route-level `sse(options)` both present,
     // the innermost wins, unless the outer one has already started streaming.
     if (!(target.sse instanceof SseStream) || !target.sse.started) {
-      target.sse = new SseStream(req, res, config);
+      // node:http2's compatibility objects stand in for node:http's; the
+      // stream reads what they lack from the Http2Stream (see stream.ts).
+      target.sse = new SseStream(req as IncomingMessage, res as ServerResponse, config);
     }
     next();
   };

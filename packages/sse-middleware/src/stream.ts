@@ -56,9 +56,18 @@ interface Wire {
   readonly closed: boolean;
 }
 
-function wireOf(req: IncomingMessage, res: ServerResponse): Wire {
-  return req.httpVersionMajor >= 2 ? (res as unknown as { stream: Wire }).stream : res;
+/** The Http2Stream under a node:http2 compatibility response. */
+interface Http2Wire extends Wire {
+  close(code: number): void;
 }
+
+function wireOf(req: IncomingMessage, res: ServerResponse): Wire {
+  return req.httpVersionMajor >= 2 ? (res as unknown as { stream: Http2Wire }).stream : res;
+}
+
+// RST_STREAM's CANCEL (RFC 9113, section 7). Written out, not imported, so
+// that loading the library does not load node:http2.
+const NGHTTP2_CANCEL = 8;
 
 // Streams with unsent chunks this tick. Flushing them all from one
 // `process.nextTick` turns a burst of events into one write per connection.
@@ -252,7 +261,7 @@ export class SseStream implements SseController {
     this.#settleFeeds();
     this.flush();
     const res = this.#res;
-    while (this.#state === OPEN && res.writableNeedDrain) {
+    while (this.#state === OPEN && this.#wire.writableNeedDrain) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           res.off("drain", done);
@@ -434,7 +443,16 @@ export class SseStream implements SseController {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#markClosed();
-    this.#res.destroy();
+    this.#destroyResponse();
+  }
+
+  // Over HTTP/2 only this stream is reset, with CANCEL: the connection's
+  // other streams go on, and the client can tell the cut from an end (a
+  // plain destroy resets with NO_ERROR, which reads as one).
+  #destroyResponse(): void {
+    const wire = this.#wire;
+    if (wire === this.#res) this.#res.destroy();
+    else (wire as Http2Wire).close(NGHTTP2_CANCEL);
   }
 
   #markClosed(): void {

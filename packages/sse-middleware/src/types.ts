@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { PreparedEvent } from "./format.js";
 
 /** Options of one `sse()` middleware instance, validated when it is created. */
@@ -102,9 +103,17 @@ export interface CloseAllOptions {
   retryWindow?: number;
 }
 
-/** The request handler `sse()` returns, plus control over its streams. */
+/**
+ * The request handler `sse()` returns, plus control over its streams. It
+ * runs in Express (4 and 5), in a plain node:http handler, and in a plain
+ * handler on node:http2's compatibility API.
+ */
 export interface SseMiddleware {
-  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  (
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
+    next: (error?: unknown) => void,
+  ): void;
   /** How many streams of this instance are open. */
   readonly size: number;
   /**

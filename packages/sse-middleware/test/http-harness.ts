@@ -95,6 +95,56 @@ export function withSse(
   return (req, res) => middleware(req, res, () => handle(req, res as SseResponse));
 }
 
+/** A handler in a {@link TestApp}: Express's shape, with `res.sse` typed. */
+export type TestHandler = (req: IncomingMessage, res: SseResponse, next: (error?: unknown) => void) => void;
+
+/** What tests need of an app, which Express apps and {@link plainApp} both provide. */
+export interface TestApp {
+  use(handler: TestHandler): void;
+  get(path: string, ...handlers: TestHandler[]): void;
+  head(path: string, ...handlers: TestHandler[]): void;
+}
+
+/**
+ * Express's `use`, `get` and `head` for plain handlers, on node:http and
+ * node:http2 alike (Express itself does not run on node:http2). Paths match
+ * exactly, query ignored; a request nothing answers gets a 404, an error
+ * passed to `next` a 500.
+ */
+export function plainApp(): TestApp & { handler: RequestListener } {
+  const layers: { method?: string; path?: string; handle: TestHandler }[] = [];
+  const add = (method: string, path: string, handlers: TestHandler[]) => {
+    for (const handle of handlers) layers.push({ method, path, handle });
+  };
+  return {
+    use: (handle) => void layers.push({ handle }),
+    get: (path, ...handlers) => add("GET", path, handlers),
+    head: (path, ...handlers) => add("HEAD", path, handlers),
+    handler: (req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      let at = 0;
+      const next = (error?: unknown): void => {
+        if (error !== undefined) {
+          res.statusCode = 500;
+          res.end();
+          return;
+        }
+        while (at < layers.length) {
+          const layer = layers[at]!;
+          at += 1;
+          if ((layer.method === undefined || layer.method === req.method) && (layer.path === undefined || layer.path === path)) {
+            layer.handle(req, res as SseResponse, next);
+            return;
+          }
+        }
+        res.statusCode = 404;
+        res.end();
+      };
+      next();
+    },
+  };
+}
+
 /** Routes by path (query ignored) to plain handlers; anything else is a 404. */
 export function routes(table: Record<string, RequestListener>): RequestListener {
   return (req, res) => {
@@ -217,7 +267,7 @@ class Body {
           resolve(this.#text);
         } else if (this.#closed) {
           this.#waiters.delete(check);
-          reject(new Error(`stream closed before condition held; got ${JSON.stringify(this.#text.slice(-2000))}`));
+          reject(new Error(`stream closed before condition held; got ${this.#text.length} characters ending ${JSON.stringify(this.#text.slice(-200))}`));
         }
       };
       this.#waiters.add(check);
@@ -308,14 +358,25 @@ function pausableConnection(socket: net.Socket): { transport: Duplex; pause(): v
   };
 }
 
+// Chromium's HTTP/2 receive windows: 6 MiB per stream, 15 MiB per connection.
+const BROWSER_STREAM_WINDOW = 6 * 1024 * 1024;
+const BROWSER_SESSION_WINDOW = 15 * 1024 * 1024;
+
 function requestHttp2(url: string, method: string, headers: Record<string, string>, protocol: "h2c" | "h2"): PendingRequest {
   const { hostname, port, pathname, search, origin } = new URL(url);
   const socket =
     protocol === "h2c"
       ? net.connect(Number(port), hostname)
       : tls.connect({ host: hostname, port: Number(port), ALPNProtocols: ["h2"], rejectUnauthorized: false, servername: "localhost" });
+  // Window updates are small frames: Nagle's algorithm would hold each one back for a round trip.
+  socket.setNoDelay(true);
   const connection = pausableConnection(socket);
-  const session = http2.connect(origin, { createConnection: () => connection.transport });
+  // Flow-control windows as large as Chromium's, so the client can read as fast as a browser.
+  const session = http2.connect(origin, {
+    createConnection: () => connection.transport,
+    settings: { initialWindowSize: BROWSER_STREAM_WINDOW },
+  });
+  session.once("connect", () => session.setLocalWindowSize(BROWSER_SESSION_WINDOW));
   // Errors surface on the stream; a session error would otherwise be thrown.
   session.on("error", () => {});
   const lowerCased = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
