@@ -59,6 +59,7 @@ interface Wire {
 /** The Http2Stream under a node:http2 compatibility response. */
 interface Http2Wire extends Wire {
   close(code: number): void;
+  readonly session: { destroy(): void } | undefined;
 }
 
 function wireOf(req: IncomingMessage, res: ServerResponse): Wire {
@@ -323,6 +324,17 @@ export class SseStream implements SseController {
     this.close();
   }
 
+  /**
+   * Tears down a response that has not closed yet: its client has not taken
+   * the last bytes in time. @internal
+   */
+  cut(): void {
+    this.#markClosed();
+    // A connection that has not passed on the last bytes is stuck, and
+    // whatever else shares it with this response is stuck behind it.
+    if (!this.#responseClosed()) this.#destroyResponse(true);
+  }
+
   /** Resolves when the response has closed (finished or torn down). @internal */
   ended(): Promise<void> {
     if (this.#responseClosed()) return Promise.resolve();
@@ -443,16 +455,21 @@ export class SseStream implements SseController {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#markClosed();
-    this.#destroyResponse();
+    this.#destroyResponse(false);
   }
 
-  // Over HTTP/2 only this stream is reset, with CANCEL: the connection's
-  // other streams go on, and the client can tell the cut from an end (a
-  // plain destroy resets with NO_ERROR, which reads as one).
-  #destroyResponse(): void {
+  // Over HTTP/2 the stream is reset with CANCEL, which the client tells from
+  // an end (a plain destroy resets with NO_ERROR, which reads as one). The
+  // connection goes too only when asked: other streams may share it.
+  #destroyResponse(withConnection: boolean): void {
     const wire = this.#wire;
-    if (wire === this.#res) this.#res.destroy();
-    else (wire as Http2Wire).close(NGHTTP2_CANCEL);
+    if (wire === this.#res) {
+      this.#res.destroy();
+      return;
+    }
+    const stream = wire as Http2Wire;
+    stream.close(NGHTTP2_CANCEL);
+    if (withConnection) stream.session?.destroy();
   }
 
   #markClosed(): void {

@@ -119,7 +119,9 @@ export interface SseMiddleware {
   /**
    * Ends every open stream of this instance, for server shutdown: pending
    * events are delivered, then each client gets a jittered `retry` and the
-   * end of its stream. Resolves when every response has finished.
+   * end of its stream. Resolves when every response has finished, and at
+   * the latest `retryWindow` + 2 s after the call: a client that has not
+   * taken its last bytes by then is cut, its connection closed.
    */
   close(options?: CloseAllOptions): Promise<void>;
 }

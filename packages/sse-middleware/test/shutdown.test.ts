@@ -3,7 +3,7 @@ import express from "express";
 import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { listen, protocols, request, withSse } from "./http-harness.js";
+import { Arrivals, listen, nextTurn, protocols, request, withSse } from "./http-harness.js";
 
 /**
  * Open sockets and servers by kind, to compare before and after. (Timers are
@@ -77,6 +77,51 @@ describe.each(protocols)("sse().close() over %s: ending every stream for server 
     expect(await client.ended).toBe("data: bye?\n\n");
     await server.close();
   });
+
+  it("resolves with a client that stopped reading: the readers get every event, the stalled one is cut", async () => {
+    const events = sse({ keepAlive: false });
+    const channel = createChannel();
+    const arrivals = new Arrivals<SseController>();
+    const server = await listen(
+      withSse(events, (_req, res) => {
+        channel.subscribe(res.sse);
+        arrivals.push(res.sse);
+      }),
+      { protocol },
+    );
+    const stalled = await server.request("/");
+    await arrivals.atLeast(1);
+    stalled.pause();
+    const stalledController = arrivals.items[0]!;
+    const readers = await Promise.all(Array.from({ length: 3 }, () => server.request("/")));
+    await arrivals.atLeast(4);
+
+    // Publish until the stalled client holds 300 KB the server could not send
+    // (past whatever the connection's buffers and windows take in).
+    const payload = "s".repeat(10_000);
+    let published = 0;
+    while (stalledController.bufferedBytes < 300_000 && published < 5_000) {
+      for (let i = 0; i < 5; i += 1, published += 1) channel.publish(payload, { event: "last" });
+      await nextTurn();
+    }
+    expect(stalledController.bufferedBytes).toBeGreaterThanOrEqual(300_000);
+    channel.publish("the very last", { event: "last" });
+    published += 1;
+
+    await events.close({ retryWindow: 0 });
+
+    expect(events.size).toBe(0);
+    for (const reader of readers) {
+      await reader.ended;
+      expect(reader.events).toHaveLength(published);
+      expect(reader.events.at(-1)?.data).toBe("the very last");
+    }
+    stalled.resume();
+    await stalled.closed;
+    await expect(stalled.ended).rejects.toThrow();
+    expect(stalled.events.length).toBeLessThan(published);
+    await server.close();
+  }, 20_000);
 });
 
 describe("sse().close() options", () => {
