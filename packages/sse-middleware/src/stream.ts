@@ -70,7 +70,7 @@ function wireOf(req: IncomingMessage, res: ServerResponse): Wire {
 // that loading the library does not load node:http2.
 const NGHTTP2_CANCEL = 8;
 
-// Streams with unsent chunks this tick. Flushing them all from one
+// Streams with chunks enqueued this tick. Flushing them all from one
 // `process.nextTick` turns a burst of events into one write per connection.
 let dirty: SseStream[] = [];
 let flushScheduled = false;
@@ -85,6 +85,10 @@ function flushDirty(): void {
 
 function onResponseClose(this: ResponseWithStream): void {
   this[streamOf]?.handleGone();
+}
+
+function onResponseDrain(this: ResponseWithStream): void {
+  this[streamOf]?.handleDrain();
 }
 
 /**
@@ -139,6 +143,11 @@ export class SseStream implements SseController {
   #state: State = IDLE;
   #pending: Chunk[] = [];
   #pendingBytes = 0;
+  // Whether this stream is in `dirty`, to be flushed at the end of the tick.
+  #scheduled = false;
+  // A write larger than maxBufferedBytes is on its way to the client, and
+  // what is enqueued after it waits in #pending until the response drains.
+  #behindLargeWrite = false;
   // Unsent bytes as of this stream's last write. Until it writes again they
   // can only shrink, as the socket drains.
   #unsentAfterWrite = 0;
@@ -260,7 +269,7 @@ export class SseStream implements SseController {
     // Hand this tick's chunks to the socket now, so what is measured is what
     // the client has yet to take.
     this.#settleFeeds();
-    this.flush();
+    this.#write();
     const res = this.#res;
     while (this.#state === OPEN && this.#wire.writableNeedDrain) {
       await new Promise<void>((resolve) => {
@@ -343,20 +352,40 @@ export class SseStream implements SseController {
 
   /** Sends what accumulated this tick in one write. @internal */
   flush(): void {
-    if (this.#state !== OPEN) return;
-    const chunk = this.#takePending();
-    if (chunk === undefined) return;
-    const res = this.#res;
-    if (this.#wire.destroyed) return;
-    res.write(chunk);
-    this.#flushCompression();
-    this.#unsentAfterWrite = res.writableLength;
+    this.#scheduled = false;
+    this.#write();
   }
 
   /** The response closed underneath us: the client left or the socket died. @internal */
   handleGone(): void {
     this.#takePending();
     this.#markClosed();
+  }
+
+  /** The client has taken a write larger than the bound: what waited behind it goes out. @internal */
+  handleDrain(): void {
+    this.#behindLargeWrite = false;
+    this.#unsentAfterWrite = this.#wire.writableLength;
+    if (this.#state === OPEN && this.#pending.length > 0 && !this.#scheduled) this.#schedule();
+  }
+
+  #write(): void {
+    if (this.#state !== OPEN || this.#behindLargeWrite) return;
+    const bytes = this.#pendingBytes;
+    const chunk = this.#takePending();
+    if (chunk === undefined) return;
+    const res = this.#res;
+    const wire = this.#wire;
+    if (wire.destroyed) return;
+    const accepted = res.write(chunk);
+    this.#flushCompression();
+    if (!accepted && bytes > this.#config.maxBufferedBytes) {
+      // Whatever comes next waits until the client has taken this; the
+      // response says so with `drain`, through the listener all share.
+      this.#behindLargeWrite = true;
+      res.once("drain", onResponseDrain);
+    }
+    this.#unsentAfterWrite = wire.writableLength;
   }
 
   // Tells this stream when the response closes, through the one listener
@@ -391,7 +420,7 @@ export class SseStream implements SseController {
       this.open();
       if (this.closed) return false;
     }
-    if (this.#pending.length === 0) {
+    if (!this.#scheduled) {
       // The bound applies to bytes the client has had a chance to take and
       // hasn't: what earlier ticks left unsent. This tick's own bytes don't
       // count yet, so one event larger than the bound still reaches a client
@@ -399,22 +428,35 @@ export class SseStream implements SseController {
       // bytes only change between ticks or when pending chunks go out, so
       // one look per batch is enough: a fan-out of a burst to thousands of
       // streams must not walk each response's write state for every event.
-      // Nor for every batch, while what the last write left is under the
-      // bound: that can only have shrunk since.
-      const max = this.#config.maxBufferedBytes;
-      if (this.#unsentAfterWrite > max && this.#res.writableLength > max) {
+      if (this.#overBound()) {
         this.#cutSlowClient();
         return false;
       }
-      dirty.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        process.nextTick(flushDirty);
-      }
+      this.#schedule();
     }
     this.#pending.push(chunk);
     this.#pendingBytes += chunkSize(chunk);
     return true;
+  }
+
+  // Behind a write larger than the bound, only what waits behind it counts:
+  // the client may be taking the large one as fast as it can, and memory
+  // stays bounded all the same. Otherwise, what the socket has not sent;
+  // not even that while the last write left it under the bound, since it
+  // can only have shrunk.
+  #overBound(): boolean {
+    const max = this.#config.maxBufferedBytes;
+    if (this.#behindLargeWrite) return this.#pendingBytes > max;
+    return this.#unsentAfterWrite > max && this.#wire.writableLength > max;
+  }
+
+  #schedule(): void {
+    this.#scheduled = true;
+    dirty.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      process.nextTick(flushDirty);
+    }
   }
 
   #takePending(): string | Buffer | undefined {
@@ -476,6 +518,10 @@ export class SseStream implements SseController {
     if (this.#state === CLOSED) return;
     const wasOpen = this.#state === OPEN;
     this.#state = CLOSED;
+    if (this.#behindLargeWrite) {
+      this.#behindLargeWrite = false;
+      this.#res.off("drain", onResponseDrain);
+    }
     if (wasOpen) this.#config.openStreams.delete(this);
     this.#abort?.abort();
   }

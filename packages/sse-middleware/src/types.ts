@@ -14,7 +14,8 @@ export interface SseOptions {
   /**
    * Per-connection bound on bytes written but not yet taken by the client.
    * Past it the connection is cut, and the client resumes from history when
-   * it reconnects. Default 1 MiB.
+   * it reconnects. A larger write still goes out; what follows it waits, and
+   * counts against the bound, until the client has taken it. Default 1 MiB.
    */
   maxBufferedBytes?: number;
   /**

@@ -128,6 +128,63 @@ describe.each(protocols)("over %s", (protocol) => {
     }, 60_000);
   });
 
+  describe("an event larger than maxBufferedBytes", () => {
+    const BIG = 50 * 1024 * 1024;
+    const SMALL_EVENTS = 200;
+
+    /** Sends one 50 MB event, then, 10 ms later, small events over several ticks. */
+    function bigThenSmall(stream: SseController, small: number, then: () => void): void {
+      stream.send("B".repeat(BIG), { event: "big" });
+      setTimeout(async () => {
+        for (let i = 1; i <= small && !stream.closed; i += 1) {
+          stream.send(String(i));
+          if (i % 10 === 0) await nextTurn();
+        }
+        then();
+      }, 10);
+    }
+
+    it("reaches a client that reads, intact, and so does every small event after it, in order", async () => {
+      const { testServer } = await serve({ keepAlive: false }, (res) =>
+        bigThenSmall(res.sse, SMALL_EVENTS, () => res.sse.close()),
+      );
+      const client = await testServer.request("/");
+      await client.ended;
+      expect(client.events).toHaveLength(1 + SMALL_EVENTS);
+      const [big, ...small] = client.events;
+      expect(big!.event).toBe("big");
+      expect(big!.data.length).toBe(BIG);
+      expect(/^B+$/.test(big!.data)).toBe(true);
+      expect(small.map((e) => e.data)).toEqual(Array.from({ length: SMALL_EVENTS }, (_, i) => String(i + 1)));
+    }, 60_000);
+
+    it("does not save a client that stops reading: it is cut once what waits behind the event passes the bound", async () => {
+      const max = 256 * 1024;
+      // Small events worth three times the bound: more than may wait behind the big one.
+      const small = Math.ceil((3 * max) / "data: 100\n\n".length);
+      let largestBacklog = 0;
+      const { testServer, controllers, count } = await serve({ maxBufferedBytes: max, keepAlive: false }, (res) => res.sse.open());
+      const client = await testServer.request("/");
+      client.pause();
+      await count(1);
+      const stream = controllers[0]!;
+      const cut = new Promise<void>((resolve) => stream.signal.addEventListener("abort", () => resolve()));
+      const sent = new Promise<void>((resolve) => bigThenSmall(stream, small, resolve));
+      const watch = setInterval(() => {
+        if (!stream.closed) largestBacklog = Math.max(largestBacklog, stream.bufferedBytes);
+      }, 1);
+      await cut;
+      await sent;
+      clearInterval(watch);
+      expect(stream.closed).toBe(true);
+      // The event itself, plus at most the bound and one tick's small events waiting behind it.
+      expect(largestBacklog).toBeLessThanOrEqual(BIG + max + 10 * 20);
+      client.resume();
+      await client.closed;
+      await expect(client.ended).rejects.toThrow();
+    }, 60_000);
+  });
+
   describe("pipe", () => {
     it("sends each item of an async iterable as an event, then resolves without closing", async () => {
       let piped: Promise<void> | undefined;
