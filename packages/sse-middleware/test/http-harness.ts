@@ -108,8 +108,8 @@ export interface TestApp {
 /**
  * Express's `use`, `get` and `head` for plain handlers, on node:http and
  * node:http2 alike (Express itself does not run on node:http2). Paths match
- * exactly, query ignored; a request nothing answers gets a 404, an error
- * passed to `next` a 500.
+ * exactly, query ignored; GET routes answer HEAD too; a request nothing
+ * answers gets a 404, an error passed to `next` a 500.
  */
 export function plainApp(): TestApp & { handler: RequestListener } {
   const layers: { method?: string; path?: string; handle: TestHandler }[] = [];
@@ -132,7 +132,9 @@ export function plainApp(): TestApp & { handler: RequestListener } {
         while (at < layers.length) {
           const layer = layers[at]!;
           at += 1;
-          if ((layer.method === undefined || layer.method === req.method) && (layer.path === undefined || layer.path === path)) {
+          // As in Express, GET routes answer HEAD too.
+          const method = req.method === "HEAD" && layer.method === "GET" ? "HEAD" : layer.method;
+          if ((method === undefined || method === req.method) && (layer.path === undefined || layer.path === path)) {
             layer.handle(req, res as SseResponse, next);
             return;
           }
