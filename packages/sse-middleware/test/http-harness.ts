@@ -261,6 +261,11 @@ class Body {
     for (const wake of this.#waiters) wake();
   }
 
+  /** A RawStream reading this body, with what the protocol's client adds. */
+  rawStream(client: Omit<RawStream, "text" | "chunks" | "events" | "waitFor">): RawStream {
+    return { ...client, text: this.text, chunks: this.chunks, events: this.events, waitFor: (predicate) => this.waitFor(predicate) };
+  }
+
   waitFor(predicate: (text: string) => boolean): Promise<string> {
     return new Promise((resolve, reject) => {
       const check = () => {
@@ -298,19 +303,17 @@ function requestHttp1(url: string, method: string, headers: Record<string, strin
       );
       res.on("data", (chunk: Buffer) => body.receive(chunk));
       const socket = res.socket;
-      resolve({
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        text: body.text,
-        chunks: body.chunks,
-        events: body.events,
-        ended,
-        closed,
-        waitFor: (predicate) => body.waitFor(predicate),
-        pause: () => socket.pause(),
-        resume: () => socket.resume(),
-        destroy: () => req.destroy(),
-      });
+      resolve(
+        body.rawStream({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          ended,
+          closed,
+          pause: () => socket.pause(),
+          resume: () => socket.resume(),
+          destroy: () => req.destroy(),
+        }),
+      );
     });
     req.on("error", reject);
     req.end();
@@ -411,19 +414,17 @@ function requestHttp2(url: string, method: string, headers: Record<string, strin
       stream.on("close", () => body.close());
       stream.on("data", (chunk: Buffer) => body.receive(chunk));
       const { ":status": status, ...rest } = responseHeaders;
-      resolve({
-        status: Number(status),
-        headers: rest as IncomingHttpHeaders,
-        text: body.text,
-        chunks: body.chunks,
-        events: body.events,
-        ended,
-        closed,
-        waitFor: (predicate) => body.waitFor(predicate),
-        pause: connection.pause,
-        resume: connection.resume,
-        destroy,
-      });
+      resolve(
+        body.rawStream({
+          status: Number(status),
+          headers: rest as IncomingHttpHeaders,
+          ended,
+          closed,
+          pause: connection.pause,
+          resume: connection.resume,
+          destroy,
+        }),
+      );
     });
     stream.end();
   });
