@@ -29,14 +29,20 @@ export interface HeadlessChromium {
   close(): Promise<void>;
 }
 
+/** Options of {@link launchChromium}. */
+export interface LaunchOptions {
+  /** Accept any TLS certificate, for servers with one made for the test run. Default false. */
+  ignoreCertificateErrors?: boolean;
+}
+
 /** Starts Debian's Chromium headless, with a fresh profile in a temporary directory. */
-export async function launchChromium(): Promise<HeadlessChromium> {
+export async function launchChromium({ ignoreCertificateErrors = false }: LaunchOptions = {}): Promise<HeadlessChromium> {
   const profileDir = await mkdtemp(join(tmpdir(), "sse-e2e-chromium-"));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: chromiumPath,
-      args: chromiumArgs,
+      args: ignoreCertificateErrors ? [...chromiumArgs, "--ignore-certificate-errors"] : chromiumArgs,
       viewport: { width: 800, height: 600 },
     });
   } catch (error) {
