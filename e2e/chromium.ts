@@ -29,14 +29,17 @@ export interface HeadlessChromium {
   close(): Promise<void>;
 }
 
-/** Starts Debian's Chromium headless, with a fresh profile in a temporary directory. */
-export async function launchChromium(): Promise<HeadlessChromium> {
+/**
+ * Starts Debian's Chromium headless, with a fresh profile in a temporary
+ * directory; `extraArgs` go after the usual flags.
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<HeadlessChromium> {
   const profileDir = await mkdtemp(join(tmpdir(), "sse-e2e-chromium-"));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: chromiumPath,
-      args: chromiumArgs,
+      args: [...chromiumArgs, ...extraArgs],
       viewport: { width: 800, height: 600 },
     });
   } catch (error) {
