@@ -6,7 +6,7 @@ import { nginxGzip, siteName, type ProxySite } from "./proxy-configs.js";
 import { proxiesPerTest } from "./proxies.js";
 
 const startDemo = demoPerTest();
-const startProxy = proxiesPerTest();
+const proxies = proxiesPerTest();
 
 const texts = (events: { data: string }[]): string[] => events.map((event) => (JSON.parse(event.data) as { text: string }).text);
 
@@ -27,7 +27,7 @@ function bareSite(site: ProxySite): string {
 describe("what the stream's headers do behind nginx", () => {
   it("X-Accel-Buffering: no turns nginx's buffering off, even with its defaults (HTTP/1.0 to Node)", async () => {
     const demo = await startDemo({});
-    const proxy = await startProxy("nginx", { upstream: `127.0.0.1:${demo.port}`, nginxSite: bareSite });
+    const proxy = await proxies.start("nginx", { upstream: `127.0.0.1:${demo.port}`, nginxSite: bareSite });
     const stream = await openEventStream(proxy, "/notifications/stream");
     // A buffering nginx holds these few bytes until its buffer fills or the stream ends: never, here.
     for (const [count, text] of ["one", "two", "three"].entries()) {
@@ -40,7 +40,7 @@ describe("what the stream's headers do behind nginx", () => {
 
   it("nginx's gzip compresses the stream despite no-transform, and still flushes each event", async () => {
     const demo = await startDemo({});
-    const proxy = await startProxy("nginx", { upstream: `127.0.0.1:${demo.port}`, nginxHttp: nginxGzip() });
+    const proxy = await proxies.start("nginx", { upstream: `127.0.0.1:${demo.port}`, nginxHttp: nginxGzip() });
     const stream = await openEventStream(proxy, "/notifications/stream", { "accept-encoding": "gzip" });
     expect(stream.headers["cache-control"]).toBe("no-cache, no-transform");
     expect(stream.headers["content-encoding"]).toBe("gzip");

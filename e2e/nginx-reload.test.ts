@@ -12,7 +12,7 @@ import { proxiedSiteArgs, proxiesPerTest, reloadNginx, type RunningProxy } from 
 import { useBrowserSuite } from "./suite.js";
 
 const suite = useBrowserSuite(proxiedSiteArgs);
-const startProxy = proxiesPerTest();
+const proxies = proxiesPerTest();
 
 /** Waits until nginx's error log has `line`, which says how far a reload got. */
 async function waitForLog(proxy: RunningProxy, line: string): Promise<void> {
@@ -26,7 +26,7 @@ async function waitForLog(proxy: RunningProxy, line: string): Promise<void> {
 describe("the notifications page behind nginx, across `nginx -s reload`", () => {
   it("keeps every posted message, once each and in order, while the old worker lets go of the stream", async () => {
     const demo = await suite.startDemo({});
-    const proxy = await startProxy("nginx", { upstream: `127.0.0.1:${demo.port}` });
+    const proxy = await proxies.start("nginx", { upstream: `127.0.0.1:${demo.port}` });
     const page = await openNotificationsPage(suite, proxy.url);
     const connectionStates = await recordConnectionStates(page);
     await postFrom(page, "one");

@@ -7,6 +7,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import {
@@ -101,16 +102,53 @@ export async function startProxy(
   certificate: TestCertificate,
   options: ProxyOptions,
 ): Promise<RunningProxy> {
+  const dir = await makeProxyDir(name);
+  const port = await freePort();
+  const site: ProxySite = { port, bindAddress: "127.0.0.1", upstream: options.upstream, ...certificate };
+  const command = await writeConfig(name, dir, site, options);
+  return launch(name, dir, port, `https://${siteName}:${port}`, command);
+}
+
+/** The Caddyfile the README runs for a local try of HTTPS and HTTP/2 in front of the demo. */
+export const localCaddyfile = fileURLToPath(new URL("../apps/demo/Caddyfile", import.meta.url));
+
+/**
+ * Runs the README's `caddy run --config apps/demo/Caddyfile` in front of the
+ * demo on `demoPort`, with the file as it is: only its ports come from the
+ * environment, as the file allows.
+ */
+export async function startLocalCaddy(demoPort: number): Promise<RunningProxy> {
+  const dir = await makeProxyDir("caddy");
+  const port = await freePort();
+  const env = { ...caddyHome(dir), PORT: String(demoPort), HTTPS_PORT: String(port) };
+  const command = { command: "caddy", args: ["run", "--config", localCaddyfile], env };
+  return launch("caddy", dir, port, `https://localhost:${port}`, command);
+}
+
+async function makeProxyDir(name: ProxyName): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `sse-e2e-${name}-`));
   // nginx's workers drop root for nobody, and must reach their temp paths here.
   await chmod(dir, 0o755);
-  const port = await freePort();
-  const site: ProxySite = { port, bindAddress: "127.0.0.1", upstream: options.upstream, ...certificate };
-  const { command, args, env } = await writeConfig(name, dir, site, options);
+  return dir;
+}
+
+/** Caddy keeps its state (certificates, autosaved config) under these: a fresh directory each time. */
+function caddyHome(dir: string): Record<string, string> {
+  return { HOME: dir, XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config") };
+}
+
+interface Command {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** Spawns the proxy and resolves once `port` accepts connections; stops it and says why if it cannot. */
+async function launch(name: ProxyName, dir: string, port: number, url: string, { command, args, env }: Command) {
   const child = spawn(command, args, { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let printed = "";
   const keep = (chunk: Buffer): void => {
-    // The first and last of what it says is what explains a failure.
+    // The last of what it says is what explains a failure.
     printed = (printed + chunk.toString("utf8")).slice(-20_000);
   };
   child.stdout?.on("data", keep);
@@ -139,7 +177,8 @@ export async function startProxy(
     await stop();
     throw new Error(`${name} did not start: ${(error as Error).message}\n${said}`);
   }
-  return { name, port, url: `https://${siteName}:${port}`, dir, output, stop };
+  const proxy: RunningProxy = { name, port, url, dir, output, stop };
+  return proxy;
 }
 
 /** Fast shutdown: the tests end their pages first, nothing is left to finish. */
@@ -151,12 +190,7 @@ const stopSignal: Record<ProxyName, NodeJS.Signals> = {
 };
 
 /** The test-only lines around the docs' blocks, written into `dir`; the command that runs them. */
-async function writeConfig(
-  name: ProxyName,
-  dir: string,
-  site: ProxySite,
-  options: ProxyOptions,
-): Promise<{ command: string; args: string[]; env: Record<string, string> }> {
+async function writeConfig(name: ProxyName, dir: string, site: ProxySite, options: ProxyOptions): Promise<Command> {
   switch (name) {
     case "nginx": {
       const config = join(dir, "nginx.conf");
@@ -175,9 +209,7 @@ async function writeConfig(
       // and the certificate from files: nothing reaches beyond this machine.
       const globals = ["admin off", "default_bind 127.0.0.1", "auto_https disable_redirects", "skip_install_trust"];
       await writeFile(config, caddyfile(site, globals));
-      // Caddy keeps its state under these; a fresh directory each time.
-      const env = { HOME: dir, XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config") };
-      return { command: "caddy", args: ["run", "--config", config, "--adapter", "caddyfile"], env };
+      return { command: "caddy", args: ["run", "--config", config, "--adapter", "caddyfile"], env: caddyHome(dir) };
     }
   }
 }
@@ -247,11 +279,19 @@ async function stopProcess(child: ChildProcess, exited: Promise<void>, signal: N
   clearTimeout(timer);
 }
 
+/** What a test file starts proxies with; see {@link proxiesPerTest}. */
+export interface TestProxies {
+  /** {@link startProxy} with the file's certificate. */
+  start(name: ProxyName, options: ProxyOptions): Promise<RunningProxy>;
+  /** {@link startLocalCaddy}. */
+  startLocalCaddy(demoPort: number): Promise<RunningProxy>;
+}
+
 /**
- * For a test file: a certificate made once for the file, and a function that
- * starts a proxy, each one stopped after the test that started it.
+ * For a test file: a certificate made once for the file, and functions that
+ * start proxies, each one stopped after the test that started it.
  */
-export function proxiesPerTest(): (name: ProxyName, options: ProxyOptions) => Promise<RunningProxy> {
+export function proxiesPerTest(): TestProxies {
   let certDir: string | undefined;
   let certificate: TestCertificate | undefined;
   const running: RunningProxy[] = [];
@@ -265,10 +305,15 @@ export function proxiesPerTest(): (name: ProxyName, options: ProxyOptions) => Pr
   afterAll(async () => {
     if (certDir !== undefined) await rm(certDir, { recursive: true, force: true });
   });
-  return async (name, options) => {
-    if (certificate === undefined) throw new Error("the certificate is made in beforeAll");
-    const proxy = await startProxy(name, certificate, options);
+  const track = (proxy: RunningProxy): RunningProxy => {
     running.push(proxy);
     return proxy;
+  };
+  return {
+    async start(name, options) {
+      if (certificate === undefined) throw new Error("the certificate is made in beforeAll");
+      return track(await startProxy(name, certificate, options));
+    },
+    startLocalCaddy: async (demoPort) => track(await startLocalCaddy(demoPort)),
   };
 }
