@@ -98,6 +98,8 @@ export function haproxySections(site: ProxySite): string {
 \t# Longer than sse()'s keepAlive (15 s): a heartbeat resets both.
 \ttimeout client 60s
 \ttimeout server 60s
+\t# Upgraded connections (WebSocket), if the app has any; an event
+\t# stream is plain HTTP, timed by client and server above.
 \ttimeout tunnel 1h
 
 frontend https from sse
