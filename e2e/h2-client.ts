@@ -48,6 +48,10 @@ export function openEventStream(
   const arrivals = new Arrivals<EventSourceMessage>();
   const parser = createParser({ onEvent: (event) => arrivals.push(event) });
   let closed = false;
+  // A broken body fails whoever waits for events, rather than the process.
+  let fail: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
   const close = (): void => {
     closed = true;
     request.close();
@@ -60,14 +64,14 @@ export function openEventStream(
       const body = responseHeaders["content-encoding"] === "gzip" ? request.pipe(createGunzip()) : request;
       // Cutting a compressed stream leaves gzip without its end; only an error before that counts.
       body.on("error", (error) => {
-        if (!closed) throw error;
+        if (!closed) fail(error);
       });
       body.setEncoding("utf8");
       body.on("data", (text: string) => parser.feed(text));
       resolve({
         headers: responseHeaders,
         events: arrivals.items,
-        atLeast: (count) => within(arrivals.atLeast(count), settleMs, `${count} events`),
+        atLeast: (count) => within(Promise.race([arrivals.atLeast(count), failed]), settleMs, `${count} events`),
         close,
       });
     });

@@ -70,7 +70,7 @@ export async function freePort(): Promise<number> {
 export interface RunningProxy {
   readonly name: ProxyName;
   readonly port: number;
-  /** `https://example.com:<port>`: browsers and clients here resolve the name to 127.0.0.1. */
+  /** `https://example.com:<port>` (the tests resolve the name to 127.0.0.1), or `https://localhost:<port>`. */
   readonly url: string;
   /** The proxy's directory: its config, pid file and logs. */
   readonly dir: string;
@@ -144,7 +144,13 @@ interface Command {
 }
 
 /** Spawns the proxy and resolves once `port` accepts connections; stops it and says why if it cannot. */
-async function launch(name: ProxyName, dir: string, port: number, url: string, { command, args, env }: Command) {
+async function launch(
+  name: ProxyName,
+  dir: string,
+  port: number,
+  url: string,
+  { command, args, env }: Command,
+): Promise<RunningProxy> {
   const child = spawn(command, args, { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let printed = "";
   const keep = (chunk: Buffer): void => {
@@ -177,8 +183,7 @@ async function launch(name: ProxyName, dir: string, port: number, url: string, {
     await stop();
     throw new Error(`${name} did not start: ${(error as Error).message}\n${said}`);
   }
-  const proxy: RunningProxy = { name, port, url, dir, output, stop };
-  return proxy;
+  return { name, port, url, dir, output, stop };
 }
 
 /** Fast shutdown: the tests end their pages first, nothing is left to finish. */
