@@ -1,30 +1,17 @@
-import type { Page } from "playwright-core";
 import { createChannel } from "sse-middleware";
 import { describe, expect, it } from "vitest";
+import {
+  openNotificationsPage,
+  postFrom,
+  shownNotifications as shown,
+  waitForConnection,
+  waitForNotifications as waitForShown,
+} from "./notifications-page.js";
 import { useBrowserSuite } from "./suite.js";
 import { saveScreenshot } from "./screenshots.js";
 
 const suite = useBrowserSuite();
-
-const shown = (page: Page): Promise<string[]> =>
-  page.locator("#notifications li").evaluateAll((items) => items.map((item) => item.lastChild?.textContent ?? ""));
-
-async function waitForShown(page: Page, count: number): Promise<void> {
-  await page.waitForFunction((n) => document.querySelectorAll("#notifications li").length >= n, count);
-}
-
-async function openPage(url: string, width?: number): Promise<Page> {
-  const page = await suite.newPage(width === undefined ? {} : { width });
-  await page.goto(`${url}/notifications.html`);
-  await page.waitForFunction(() => document.getElementById("state")?.textContent === "open");
-  return page;
-}
-
-async function postFrom(page: Page, text: string): Promise<void> {
-  await page.getByLabel("Message").fill(text);
-  await page.getByRole("button", { name: "Send" }).click();
-  await page.waitForFunction(() => (document.getElementById("text") as HTMLInputElement).value === "");
-}
+const openPage = (url: string, width?: number) => openNotificationsPage(suite, url, width);
 
 describe("the notifications page in Chromium", () => {
   it("shows a message posted from one page on every open page", async () => {
@@ -49,13 +36,13 @@ describe("the notifications page in Chromium", () => {
     await waitForShown(page, 1);
 
     await first.stop(); // the page loses its connection
-    await page.waitForFunction(() => document.getElementById("state")?.textContent === "connecting");
+    await waitForConnection(page, "connecting");
     notifications.publish({ text: "two", at: Date.now() }, { event: "notification" });
     notifications.publish({ text: "three", at: Date.now() }, { event: "notification" });
 
     const again = await suite.startDemo({ notifications }, first.port);
     await waitForShown(page, 3);
-    await page.waitForFunction(() => document.getElementById("state")?.textContent === "open");
+    await waitForConnection(page, "open");
     expect(await shown(page)).toEqual(["one", "two", "three"]);
     await page.close();
   });

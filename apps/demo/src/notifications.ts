@@ -32,7 +32,11 @@ export function createNotificationChannel(): NotificationChannel {
 export function notificationRoutes(channel: NotificationChannel): Router {
   const router = express.Router();
 
-  router.get("/notifications/stream", sse(), (_req, res) => {
+  // `retry` goes out as soon as the stream opens: nginx passes a response's
+  // head on only with its first body bytes, and a page that resumes with
+  // nothing to catch up on would otherwise wait for an event or a heartbeat
+  // to see its stream open.
+  router.get("/notifications/stream", sse({ retry: 2000 }), (_req, res) => {
     channel.subscribe(res.sse);
   });
 
