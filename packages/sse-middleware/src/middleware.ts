@@ -69,6 +69,7 @@ function resolveOptions(options: unknown): StreamConfig {
     maxConnections,
     maxAgeMs: maxAge,
     openStreams: new OpenStreams<SseStream>({ keepAliveMs: keepAlive, maxAgeMs: maxAge }),
+    shutdown: undefined,
   };
 }
 
@@ -114,14 +115,11 @@ export function sse(options: SseOptions = {}): SseMiddleware {
     close: {
       value: async (closeOptions: CloseAllOptions = {}): Promise<void> => {
         const retryWindow = resolveRetryWindow(closeOptions);
+        config.shutdown = { retryWindow };
         const streams = config.openStreams.list();
         if (streams.length === 0) return;
         const ended = Promise.all(streams.map((stream) => stream.ended()));
-        for (const stream of streams) {
-          // Spread over the window so a restarted server is not hit by every client in the same instant.
-          if (retryWindow > 0) stream.closeWithRetry(Math.floor(Math.random() * retryWindow));
-          else stream.close();
-        }
+        for (const stream of streams) stream.endForShutdown(retryWindow);
         // A client that stopped reading would hold its response open forever.
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<true>((resolve) => {

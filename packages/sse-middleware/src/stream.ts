@@ -24,6 +24,8 @@ export interface StreamConfig {
   readonly maxConnections: number;
   readonly maxAgeMs: number | false;
   readonly openStreams: OpenStreams<SseStream>;
+  /** Set once the instance's `close()` has run: a stream that opens later is ended at once. */
+  shutdown: { readonly retryWindow: number } | undefined;
 }
 
 // Spreads the end of streams opened together (say, after a deploy) over a
@@ -231,6 +233,10 @@ export class SseStream implements SseController {
     } else {
       res.flushHeaders();
     }
+    // A client that comes back to an instance shutting down (a keep-alive
+    // connection the server still serves) must not hold up the shutdown.
+    const { shutdown } = this.#config;
+    if (shutdown !== undefined) this.endForShutdown(shutdown.retryWindow);
   }
 
   send(data: unknown, options?: SendOptions): boolean {
@@ -320,6 +326,16 @@ export class SseStream implements SseController {
   closeWithRetry(retryMs: number): void {
     if (this.#state === OPEN) this.#enqueue(formatRetry(retryMs));
     this.close();
+  }
+
+  /**
+   * Ends the stream for a server shutdown: the client comes back after a
+   * random delay within `retryWindow` ms, so clients don't all return in
+   * the same instant. @internal
+   */
+  endForShutdown(retryWindow: number): void {
+    if (retryWindow > 0) this.closeWithRetry(Math.floor(Math.random() * retryWindow));
+    else this.close();
   }
 
   /**

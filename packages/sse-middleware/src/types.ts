@@ -122,7 +122,8 @@ export interface SseMiddleware {
    * events are delivered, then each client gets a jittered `retry` and the
    * end of its stream. Resolves when every response has finished, and at
    * the latest `retryWindow` + 2 s after the call: a client that has not
-   * taken its last bytes by then is cut, its connection closed.
+   * taken its last bytes by then is cut, its connection closed. A stream
+   * that opens after the call is ended at once the same way.
    */
   close(options?: CloseAllOptions): Promise<void>;
 }

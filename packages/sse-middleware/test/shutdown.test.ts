@@ -68,6 +68,23 @@ describe.each(protocols)("sse().close() over %s: ending every stream for server 
     expect(await handlesLeftSince(before)).toEqual([]);
   });
 
+  it("ends a stream that opens after close() at once, with a retry, so a client that comes back can't hold up the shutdown", async () => {
+    const events = sse({ keepAlive: false });
+    const channel = createChannel();
+    const server = await listen(withSse(events, (_req, res) => channel.subscribe(res.sse)), { protocol });
+    const early = await server.request("/");
+    await events.close({ retryWindow: 1000 });
+    await early.ended;
+    // The keep-alive connection is still served: the client comes straight back.
+    const late = await server.request("/");
+    const body = await late.ended;
+    expect(body).toMatch(/^retry: \d+\n\n$/);
+    expect(Number(/retry: (\d+)/.exec(body)![1])).toBeLessThan(1000);
+    expect(events.size).toBe(0);
+    expect(channel.size).toBe(0);
+    await server.close();
+  });
+
   it("with retryWindow 0, ends streams without a retry", async () => {
     const events = sse();
     const server = await listen(withSse(events, (_req, res) => res.sse.send("bye?")), { protocol });
