@@ -15,6 +15,7 @@ export { createChannelEngine, RESET_EVENT, retryDelay, sleep } from "./engine.js
 export type {
   ChannelEngine,
   ChannelErrorHandler,
+  ChannelStats,
   ChannelStore,
   EngineOptions,
   ReadFrom,

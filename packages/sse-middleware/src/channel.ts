@@ -2,6 +2,7 @@ import { assertEventId, assertEventName, prepareEvent, type PreparedEvent } from
 import {
   createChannelEngine,
   type ChannelErrorHandler,
+  type ChannelStats,
   type ChannelStore,
   type ReadFrom,
   type StoredEvent,
@@ -11,7 +12,7 @@ import {
 import { assertInteger, assertOptions, optionError, resolveTopics } from "./options.js";
 import type { SseController } from "./types.js";
 
-export type { SubscribeOptions } from "./engine.js";
+export type { ChannelStats, SubscribeOptions } from "./engine.js";
 
 /** Event names mapped to the type of their data, for a typed channel: `createChannel<{ story: Story }>()`. */
 export type EventMap = Record<string, unknown>;
@@ -81,6 +82,8 @@ export interface Channel<Events extends EventMap = EventMap> {
   subscribe(stream: SseController, options?: SubscribeOptions): () => void;
   /** How many subscribers are connected. */
   readonly size: number;
+  /** The channel's counters (`subscribers`, `published`, `replayed`, `resets`), as a new plain object. */
+  stats(): ChannelStats;
   /**
    * Delivers everything published before the call, then ends every
    * subscriber's stream; later subscribers are ended at once, and publish throws.
@@ -187,8 +190,7 @@ export function createChannel<Events extends EventMap = EventMap>(options: Chann
   const { history = 0, onError } = options;
   assertInteger(history, "createChannel()", "history", { min: 0, rule: "a non-negative integer of events" });
   const store = new MemoryStore(history);
-  const engine = createChannelEngine(store, { newest: undefined, onError: resolveOnError(onError, "createChannel()") });
-  return {
+  const channel: Channel<Events> = {
     publish(data: unknown, publishOptions: PublishOptions = {}): string {
       const { event, id = String(store.lastSeq + 1), topics } = resolvePublishOptions(publishOptions);
       if (engine.closed) throw new Error("Cannot publish on a closed channel");
@@ -200,6 +202,9 @@ export function createChannel<Events extends EventMap = EventMap>(options: Chann
     get size(): number {
       return engine.size;
     },
+    stats: () => engine.stats(),
     close: () => engine.close(),
   };
+  const engine = createChannelEngine(store, { newest: undefined, onError: resolveOnError(onError, "createChannel()"), channel });
+  return channel;
 }

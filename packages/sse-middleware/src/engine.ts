@@ -9,6 +9,14 @@
  * It reaches streams only through the public `SseController`, and agrees
  * with them on timing through the neutral per-tick scheduler (tick.ts).
  */
+import {
+  channelPublishChannel,
+  channelReplayChannel,
+  channelResetChannel,
+  type ChannelPublishMessage,
+  type ChannelReplayMessage,
+  type ChannelResetMessage,
+} from "./diagnostics.js";
 import { joinPreparedEvents, prepareEvent, prepareLastEventId, type PreparedEvent } from "./format.js";
 import { assertOptions, optionError, resolveTopics } from "./options.js";
 import { defer, lastDeferred, runDeferred, type DeferredTask } from "./tick.js";
@@ -79,6 +87,20 @@ export interface EngineOptions<Position> {
   readonly newest: { readonly id: string; readonly position: Position } | undefined;
   /** Reports what a subscriber's filter or stream threw; that subscriber has been ended. */
   readonly onError: ChannelErrorHandler;
+  /** The channel as its users hold it, named in diagnostics messages; default: the engine. */
+  readonly channel?: object;
+}
+
+/** A snapshot of a channel's counters; every number but `subscribers` only grows. */
+export interface ChannelStats {
+  /** Subscribers now (on Redis: this instance's). */
+  subscribers: number;
+  /** Events the channel took for its subscribers (on Redis: entries this instance read from the stream, whoever published them). */
+  published: number;
+  /** Events sent from the store to clients resuming after `Last-Event-ID`, once per client. */
+  replayed: number;
+  /** `event: reset` notices sent: one per client that resumed from an id no longer kept, one per live subscriber when the store's feed skipped events. */
+  resets: number;
 }
 
 /** The engine as a channel built on a store uses it. */
@@ -95,6 +117,8 @@ export interface ChannelEngine<Position> {
   lost(oldestId: string): void;
   /** How many subscribers there are. */
   readonly size: number;
+  /** The channel's counters, as a new plain object. */
+  stats(): ChannelStats;
   /** Whether `close()` has run. */
   readonly closed: boolean;
   /** Delivers what was received before the call, then ends every subscriber's stream; later subscribers end at once. */
@@ -199,7 +223,7 @@ function reaches<Position>(subscription: Subscription<Position>, event: BatchEve
  */
 export function createChannelEngine<Position>(
   store: ChannelStore<Position>,
-  { newest: initialNewest, onError }: EngineOptions<Position>,
+  { newest: initialNewest, onError, channel: owner }: EngineOptions<Position>,
 ): ChannelEngine<Position> {
   // By signal, so one listener function serves every subscription.
   const subscriptions = new Map<AbortSignal, Subscription<Position>>();
@@ -212,6 +236,10 @@ export function createChannelEngine<Position>(
   // The last sequence number a pass has taken.
   let passedSeq = 0;
   let passes = 0;
+  // The counters of stats(): one addition per event taken, replayed or reset.
+  let published = 0;
+  let replayed = 0;
+  let resets = 0;
   // Batches deferred and not yet passed, oldest first; the last may still grow.
   const pending: Batch[] = [];
   let closed = false;
@@ -411,9 +439,21 @@ export function createChannelEngine<Position>(
   }
 
   function receive(events: readonly StoredEvent<Position>[]): void {
+    const tell = channelPublishChannel.hasSubscribers;
     for (const event of events) {
       newest = { id: event.id, position: event.position };
       take({ ...event, notice: false });
+      const { prepared } = event;
+      if (prepared === undefined) continue;
+      published += 1;
+      if (tell) {
+        channelPublishChannel.publish({
+          channel: owner ?? engine,
+          id: event.id,
+          event: prepared.event,
+          topics: event.topics,
+        } satisfies ChannelPublishMessage);
+      }
     }
   }
 
@@ -443,54 +483,74 @@ export function createChannelEngine<Position>(
     const { stream } = subscription;
     let from: ReadFrom<Position> = { afterId: lastEventId };
     let failures = 0;
-    while (isActive(subscription)) {
-      const phase = subscription.phase as Phase<Position> & { kind: "catching-up" };
-      const overflows = phase.overflows;
-      let page: StorePage<Position>;
-      try {
-        // A store that answers at once (memory) is not awaited: a replay
-        // that fits one page is on the stream before subscribe() returns.
-        const result = store.read(from, REPLAY_PAGE);
-        page = result instanceof Promise ? await result : result;
-        failures = 0;
-      } catch {
-        // The store is away: the client stays connected (heartbeats go on),
-        // and the replay goes on from here when it is back.
-        await sleep(retryDelay(failures), closing.signal);
-        failures += 1;
-        continue;
-      }
-      if (!isActive(subscription)) return;
-      if (page.reset) {
-        if (!send(subscription, prepareEvent(page.oldestId, { event: RESET_EVENT }))) return;
-        subscription.cursor = undefined;
-      } else if (page.after !== undefined && (subscription.cursor === undefined || store.compare(page.after, subscription.cursor) > 0)) {
-        subscription.cursor = page.after;
-      }
-      for (const event of page.events) {
-        if (subscription.cursor !== undefined && store.compare(event.position, subscription.cursor) <= 0) continue;
-        subscription.cursor = event.position;
-        if (event.prepared === undefined || !reaches(subscription, event)) continue;
-        const verdict = accepts(subscription, event.prepared);
-        if (verdict === false) continue;
-        if (verdict !== true) {
-          fail(subscription, verdict.error);
+    // Events sent from the store to this stream, told when the replay is over.
+    let sent = 0;
+    try {
+      while (isActive(subscription)) {
+        const phase = subscription.phase as Phase<Position> & { kind: "catching-up" };
+        const overflows = phase.overflows;
+        let page: StorePage<Position>;
+        try {
+          // A store that answers at once (memory) is not awaited: a replay
+          // that fits one page is on the stream before subscribe() returns.
+          const result = store.read(from, REPLAY_PAGE);
+          page = result instanceof Promise ? await result : result;
+          failures = 0;
+        } catch {
+          // The store is away: the client stays connected (heartbeats go on),
+          // and the replay goes on from here when it is back.
+          await sleep(retryDelay(failures), closing.signal);
+          failures += 1;
+          continue;
+        }
+        if (!isActive(subscription)) return;
+        if (page.reset) {
+          if (!send(subscription, prepareEvent(page.oldestId, { event: RESET_EVENT }))) return;
+          resets += 1;
+          if (channelResetChannel.hasSubscribers) {
+            channelResetChannel.publish({
+              cause: "resume",
+              channel: owner ?? engine,
+              oldestId: page.oldestId,
+              stream,
+              lastEventId,
+            } satisfies ChannelResetMessage);
+          }
+          subscription.cursor = undefined;
+        } else if (page.after !== undefined && (subscription.cursor === undefined || store.compare(page.after, subscription.cursor) > 0)) {
+          subscription.cursor = page.after;
+        }
+        for (const event of page.events) {
+          if (subscription.cursor !== undefined && store.compare(event.position, subscription.cursor) <= 0) continue;
+          subscription.cursor = event.position;
+          if (event.prepared === undefined || !reaches(subscription, event)) continue;
+          const verdict = accepts(subscription, event.prepared);
+          if (verdict === false) continue;
+          if (verdict !== true) {
+            fail(subscription, verdict.error);
+            return;
+          }
+          if (!send(subscription, event.prepared)) return;
+          sent += 1;
+          replayed += 1;
+          if (stream.bufferedBytes > CATCH_UP_HIGH_WATER_BYTES) {
+            await stream.drain();
+            if (!isActive(subscription)) return;
+          }
+        }
+        const held = phase.held;
+        const overlaps =
+          held.length > 0 && subscription.cursor !== undefined && store.compare(held[0]!.position, subscription.cursor) <= 0;
+        if (overlaps || (page.complete && phase.overflows === overflows)) {
+          goLive(subscription, held);
           return;
         }
-        if (!send(subscription, event.prepared)) return;
-        if (stream.bufferedBytes > CATCH_UP_HIGH_WATER_BYTES) {
-          await stream.drain();
-          if (!isActive(subscription)) return;
-        }
+        from = subscription.cursor === undefined ? { afterId: lastEventId } : { after: subscription.cursor };
       }
-      const held = phase.held;
-      const overlaps =
-        held.length > 0 && subscription.cursor !== undefined && store.compare(held[0]!.position, subscription.cursor) <= 0;
-      if (overlaps || (page.complete && phase.overflows === overflows)) {
-        goLive(subscription, held);
-        return;
+    } finally {
+      if (channelReplayChannel.hasSubscribers) {
+        channelReplayChannel.publish({ channel: owner ?? engine, stream, lastEventId, replayed: sent } satisfies ChannelReplayMessage);
       }
-      from = subscription.cursor === undefined ? { afterId: lastEventId } : { after: subscription.cursor };
     }
   }
 
@@ -560,10 +620,23 @@ export function createChannelEngine<Position>(
 
     lost(oldestId: string): void {
       // What a replay holds has the same hole: it reads on from the store instead.
+      let live = 0;
       for (const { phase } of subscriptions.values()) {
-        if (phase.kind !== "catching-up") continue;
+        if (phase.kind !== "catching-up") {
+          live += 1;
+          continue;
+        }
         phase.held = [];
         phase.overflows += 1;
+      }
+      resets += live;
+      if (channelResetChannel.hasSubscribers) {
+        channelResetChannel.publish({
+          cause: "gap",
+          channel: owner ?? engine,
+          oldestId,
+          subscribers: live,
+        } satisfies ChannelResetMessage);
       }
       // A notice has no place in the store: nothing compares its position.
       const position = newest?.position as Position;
@@ -572,6 +645,10 @@ export function createChannelEngine<Position>(
 
     get size(): number {
       return subscriptions.size;
+    },
+
+    stats(): ChannelStats {
+      return { subscribers: subscriptions.size, published, replayed, resets };
     },
 
     get closed(): boolean {

@@ -179,6 +179,13 @@ export function formatComment(text?: string): string {
 }
 
 const preparing = Symbol("sse-middleware.prepareEvent");
+/**
+ * How many events a prepared chunk carries: 1 for `prepareEvent`, 0 for an
+ * id-only block (a browser fires nothing for it), the sum for a join. Kept
+ * on the chunk so a stream counts a joined tick with one addition.
+ * Registered globally, as the brand is. @internal
+ */
+export const eventCount = Symbol.for("sse-middleware.PreparedEvent.eventCount");
 // Shared through the global symbol registry, so an event made by another
 // copy of this package (an adapter that brought its own) is still known.
 const preparedBrand = Symbol.for("sse-middleware.PreparedEvent");
@@ -201,14 +208,17 @@ export class PreparedEvent {
   #bytes: Buffer | undefined;
   /** @internal Marks events made by any copy of this package; see {@link isPreparedEvent}. */
   readonly [preparedBrand] = true;
+  /** @internal How many events this chunk carries; see {@link eventCount}. */
+  readonly [eventCount]: number;
 
   /** @internal Use {@link prepareEvent}. */
-  constructor(token: typeof preparing, data: unknown, fields: EventFields, text: string) {
+  constructor(token: typeof preparing, data: unknown, fields: EventFields, text: string, events = 1) {
     if (token !== preparing) throw new TypeError("PreparedEvent is made by prepareEvent(), not constructed");
     this.data = data;
     this.event = fields.event;
     this.id = fields.id;
     this.text = text;
+    this[eventCount] = events;
   }
 
   /** The wire text as UTF-8, encoded on first use and shared by every write. */
@@ -239,7 +249,14 @@ export function prepareEvent(data: unknown, fields: EventFields = {}): PreparedE
  * @internal
  */
 export function joinPreparedEvents(events: readonly PreparedEvent[]): PreparedEvent {
-  return new PreparedEvent(preparing, undefined, {}, events.map((event) => event.text).join(""));
+  let count = 0;
+  for (const event of events) count += eventsIn(event);
+  return new PreparedEvent(preparing, undefined, {}, events.map((event) => event.text).join(""), count);
+}
+
+/** How many events a prepared chunk carries (one for a chunk made by a copy of the package that did not count). */
+export function eventsIn(event: PreparedEvent): number {
+  return event[eventCount] ?? 1;
 }
 
 /**
@@ -250,7 +267,7 @@ export function joinPreparedEvents(events: readonly PreparedEvent[]): PreparedEv
  */
 export function prepareLastEventId(id: string): PreparedEvent {
   assertEventId(id);
-  return new PreparedEvent(preparing, undefined, { id }, `id: ${id}\n\n`);
+  return new PreparedEvent(preparing, undefined, { id }, `id: ${id}\n\n`, 0);
 }
 
 /** Formats a block that only sets the client's reconnection delay. */

@@ -4,6 +4,7 @@ export { formatComment, formatEvent, prepareEvent, PreparedEvent } from "./forma
 export type {
   Channel,
   ChannelOptions,
+  ChannelStats,
   EventMap,
   MessageData,
   PublishOptions,
@@ -11,4 +12,21 @@ export type {
   UncheckedPublishOptions,
 } from "./channel.js";
 export type { EventFields } from "./format.js";
-export type { CloseAllOptions, PipeOptions, SendOptions, SseController, SseMiddleware, SseOptions } from "./types.js";
+export type {
+  CloseAllOptions,
+  CloseReason,
+  PipeOptions,
+  SendOptions,
+  SseController,
+  SseMiddleware,
+  SseOptions,
+  SseStats,
+} from "./types.js";
+export type {
+  ChannelPublishMessage,
+  ChannelReplayMessage,
+  ChannelResetMessage,
+  StreamCloseMessage,
+  StreamOpenMessage,
+  StreamRefusedMessage,
+} from "./diagnostics.js";

@@ -3,7 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { assertRetry, describeValue } from "./format.js";
 import { OpenStreams } from "./open-streams.js";
 import { SseStream, type StreamConfig } from "./stream.js";
-import type { CloseAllOptions, SseMiddleware, SseOptions } from "./types.js";
+import type { CloseAllOptions, SseMiddleware, SseOptions, SseStats } from "./types.js";
 
 const DEFAULT_KEEP_ALIVE_MS = 15_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -112,6 +112,7 @@ export function sse(options: SseOptions = {}): SseMiddleware {
   };
   return Object.defineProperties(middleware, {
     size: { get: () => config.openStreams.size, enumerable: true },
+    stats: { value: (): SseStats => config.openStreams.stats() },
     close: {
       value: async (closeOptions: CloseAllOptions = {}): Promise<void> => {
         const retryWindow = resolveRetryWindow(closeOptions);

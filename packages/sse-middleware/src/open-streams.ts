@@ -1,10 +1,13 @@
+import type { CloseReason, SseStats } from "./types.js";
+
 /** What the shared timers need of a stream. */
 export interface OpenStream {
   /** Writes a heartbeat comment; returns false if the stream is gone. */
   comment(): boolean;
   /** When the stream is to be closed by `maxAge`, in ms since the epoch; Infinity for never. */
   readonly expiresAt: number;
-  close(): void;
+  /** Ends the stream for having reached `maxAge`. */
+  expire(): void;
 }
 
 /** Timing of one `sse()` instance's shared timers. */
@@ -16,6 +19,19 @@ export interface OpenStreamsTiming {
 }
 
 /**
+ * The running totals of one `sse()` instance. Streams add to them as they
+ * write: one addition per write, whatever the write carries.
+ */
+export class StreamCounters {
+  opened = 0;
+  refused = 0;
+  eventsSent = 0;
+  bytesSent = 0;
+  heartbeats = 0;
+  readonly closed: Record<CloseReason, number> = { client: 0, server: 0, slowClient: 0, maxAge: 0, shutdown: 0 };
+}
+
+/**
  * The open streams of one `sse()` instance, and the timers that walk them:
  * one for heartbeats, one for `maxAge`. Shared timers cost the same at ten
  * thousand streams as at one, where a timer per connection would not.
@@ -23,6 +39,8 @@ export interface OpenStreamsTiming {
 export class OpenStreams<Stream extends OpenStream> {
   readonly #streams = new Set<Stream>();
   readonly #timing: OpenStreamsTiming;
+  /** What the streams count; `stats()` copies it. */
+  readonly counters = new StreamCounters();
   #heartbeat: NodeJS.Timeout | undefined;
   #sweep: NodeJS.Timeout | undefined;
 
@@ -35,11 +53,13 @@ export class OpenStreams<Stream extends OpenStream> {
     return this.#streams.size;
   }
 
+  /** Counts a stream as opened and starts the timers it needs. */
   add(stream: Stream): void {
     this.#streams.add(stream);
+    this.counters.opened += 1;
     const { keepAliveMs, maxAgeMs } = this.#timing;
     if (this.#heartbeat === undefined && keepAliveMs !== false) {
-      this.#heartbeat = setInterval(beat, keepAliveMs, this.#streams);
+      this.#heartbeat = setInterval(beat, keepAliveMs, this);
       // Open streams keep the server alive; the timers alone must not.
       this.#heartbeat.unref();
     }
@@ -51,28 +71,47 @@ export class OpenStreams<Stream extends OpenStream> {
     }
   }
 
-  delete(stream: Stream): void {
-    this.#streams.delete(stream);
-    if (this.#streams.size > 0) return;
+  /**
+   * Counts a stream as closed for `reason`, if it was open here.
+   * @returns whether it was (a `HEAD` response never is).
+   */
+  delete(stream: Stream, reason: CloseReason): boolean {
+    if (!this.#streams.delete(stream)) return false;
+    this.counters.closed[reason] += 1;
+    if (this.#streams.size > 0) return true;
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     if (this.#sweep !== undefined) clearInterval(this.#sweep);
     this.#heartbeat = undefined;
     this.#sweep = undefined;
+    return true;
   }
 
   /** A snapshot, so callers may close streams while they walk it. */
   list(): Stream[] {
     return [...this.#streams];
   }
+
+  /** The counters as a new plain object. */
+  stats(): SseStats {
+    const { opened, refused, eventsSent, bytesSent, heartbeats, closed } = this.counters;
+    return { open: this.#streams.size, opened, closed: { ...closed }, refused, eventsSent, bytesSent, heartbeats };
+  }
+
+  /** Sends a heartbeat to every open stream. @internal */
+  beat(): void {
+    let sent = 0;
+    for (const stream of this.#streams) if (stream.comment()) sent += 1;
+    this.counters.heartbeats += sent;
+  }
 }
 
-function beat(streams: Set<OpenStream>): void {
-  for (const stream of streams) stream.comment();
+function beat(streams: OpenStreams<OpenStream>): void {
+  streams.beat();
 }
 
 function closeExpired(streams: Set<OpenStream>): void {
   const now = Date.now();
   // Closing removes from the set; iterating a Set while deleting visited
   // entries is safe.
-  for (const stream of streams) if (stream.expiresAt <= now) stream.close();
+  for (const stream of streams) if (stream.expiresAt <= now) stream.expire();
 }

@@ -1,10 +1,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { chunkSize, forgetJoin, joinChunks, type Chunk } from "./chunks.js";
 import {
+  streamCloseChannel,
+  streamOpenChannel,
+  streamRefusedChannel,
+  type StreamCloseMessage,
+  type StreamOpenMessage,
+  type StreamRefusedMessage,
+} from "./diagnostics.js";
+import {
   assertEventFields,
   assertEventName,
   describeValue,
   eventIdProblem,
+  eventsIn,
   formatComment,
   formatRetry,
   formatValidatedEvent,
@@ -15,7 +24,7 @@ import {
 } from "./format.js";
 import type { OpenStreams } from "./open-streams.js";
 import { atTickEnd, onTickEnd, runDeferred } from "./tick.js";
-import type { PipeOptions, SendOptions, SseController } from "./types.js";
+import type { CloseReason, PipeOptions, SendOptions, SseController } from "./types.js";
 
 /** What a stream needs from the `sse()` instance that made it. */
 export interface StreamConfig {
@@ -144,6 +153,8 @@ export class SseStream implements SseController {
   #state: State = IDLE;
   #pending: Chunk[] = [];
   #pendingBytes = 0;
+  // Events among #pending, for the counters: comments and retry blocks are none.
+  #pendingEvents = 0;
   // Whether this stream is in `dirty`, to be flushed at the end of the tick.
   #scheduled = false;
   // A write larger than maxBufferedBytes is on its way to the client, and
@@ -195,7 +206,7 @@ export class SseStream implements SseController {
     if (this.#state !== IDLE) return;
     const res = this.#res;
     if (res.writableEnded || this.#responseClosed()) {
-      this.#markClosed();
+      this.#markClosed("client");
       return;
     }
     const isHead = this.#req.method === "HEAD";
@@ -222,16 +233,21 @@ export class SseStream implements SseController {
     }
     if (isHead) {
       res.end();
-      this.#markClosed();
+      this.#markClosed("server");
       return;
     }
     if (maxAgeMs !== false) this.expiresAt = Date.now() + maxAgeMs * (1 + Math.random() * MAX_AGE_JITTER);
     openStreams.add(this);
     if (this.#config.retry !== undefined) {
-      res.write(formatRetry(this.#config.retry));
+      const retry = formatRetry(this.#config.retry);
+      res.write(retry);
+      openStreams.counters.bytesSent += retry.length;
       this.#flushCompression();
     } else {
       res.flushHeaders();
+    }
+    if (streamOpenChannel.hasSubscribers) {
+      streamOpenChannel.publish({ stream: this, request: this.#req, response: res } satisfies StreamOpenMessage);
     }
     // A client that comes back to an instance shutting down (a keep-alive
     // connection the server still serves) must not hold up the shutdown.
@@ -242,7 +258,7 @@ export class SseStream implements SseController {
   send(data: unknown, options?: SendOptions): boolean {
     if (this.#state === CLOSED) return false;
     if (options !== undefined) assertSendOptions(options);
-    return this.#enqueue(formatValidatedEvent(serializeData(data), options ?? {}));
+    return this.#enqueue(formatValidatedEvent(serializeData(data), options ?? {}), 1);
   }
 
   sendPrepared(event: PreparedEvent): boolean {
@@ -250,12 +266,12 @@ export class SseStream implements SseController {
       throw new TypeError(`sendPrepared() takes an event made by prepareEvent(), got ${describeValue(event)}`);
     }
     if (this.#state === CLOSED) return false;
-    return this.#enqueue(event);
+    return this.#enqueue(event, eventsIn(event));
   }
 
   comment(text?: string): boolean {
     if (this.#state === CLOSED) return false;
-    return this.#enqueue(formatComment(text));
+    return this.#enqueue(formatComment(text), 0);
   }
 
   async drain(): Promise<void> {
@@ -306,26 +322,32 @@ export class SseStream implements SseController {
   }
 
   close(): void {
+    this.#end("server");
+  }
+
+  /** Ends the stream for having reached `maxAge`. @internal */
+  expire(): void {
+    this.#end("maxAge");
+  }
+
+  #end(reason: CloseReason): void {
     if (this.#state === CLOSED) return;
     if (this.#state === IDLE) this.open();
     // open() ends a HEAD response at once.
     if (this.closed) return;
     // Events published before the close are the stream's last words.
     runDeferred();
+    // A pass may have found the client too slow and cut it.
+    if (this.closed) return;
+    const events = this.#pendingEvents;
     const last = this.#takePending();
-    this.#markClosed();
-    if (last === undefined) this.#res.end();
-    else this.#res.end(last);
-  }
-
-  /**
-   * Sends `retry: ms` and ends the stream: the client comes back after that
-   * delay. Used to spread reconnections when a server shuts down.
-   * @internal
-   */
-  closeWithRetry(retryMs: number): void {
-    if (this.#state === OPEN) this.#enqueue(formatRetry(retryMs));
-    this.close();
+    this.#markClosed(reason);
+    if (last === undefined) {
+      this.#res.end();
+    } else {
+      this.#res.end(last);
+      this.#countSent(last, events);
+    }
   }
 
   /**
@@ -334,8 +356,9 @@ export class SseStream implements SseController {
    * the same instant. @internal
    */
   endForShutdown(retryWindow: number): void {
-    if (retryWindow > 0) this.closeWithRetry(Math.floor(Math.random() * retryWindow));
-    else this.close();
+    // The client comes back after this delay.
+    if (retryWindow > 0 && this.#state === OPEN) this.#enqueue(formatRetry(Math.floor(Math.random() * retryWindow)), 0);
+    this.#end("shutdown");
   }
 
   /**
@@ -343,7 +366,7 @@ export class SseStream implements SseController {
    * the last bytes in time. @internal
    */
   cut(): void {
-    this.#markClosed();
+    this.#markClosed("shutdown");
     // A connection that has not passed on the last bytes is stuck, and
     // whatever else shares it with this response is stuck behind it.
     if (!this.#responseClosed()) this.#destroyResponse(true);
@@ -364,7 +387,7 @@ export class SseStream implements SseController {
   /** The response closed underneath us: the client left or the socket died. @internal */
   handleGone(): void {
     this.#takePending();
-    this.#markClosed();
+    this.#markClosed("client");
   }
 
   /** The client has taken a write larger than the bound: what waited behind it goes out. @internal */
@@ -377,12 +400,14 @@ export class SseStream implements SseController {
   #write(): void {
     if (this.#state !== OPEN || this.#behindLargeWrite) return;
     const bytes = this.#pendingBytes;
+    const events = this.#pendingEvents;
     const chunk = this.#takePending();
     if (chunk === undefined) return;
     const res = this.#res;
     const wire = this.#wire;
     if (wire.destroyed) return;
     const accepted = res.write(chunk);
+    this.#countSent(chunk, events);
     this.#flushCompression();
     if (!accepted && bytes > this.#config.maxBufferedBytes) {
       // Whatever comes next waits until the client has taken this; the
@@ -411,7 +436,14 @@ export class SseStream implements SseController {
     return this.#wire.closed || this.#wire.destroyed;
   }
 
-  #enqueue(chunk: Chunk): boolean {
+  // One addition per write to each counter, however many events it carries.
+  #countSent(chunk: string | Buffer, events: number): void {
+    const counters = this.#config.openStreams.counters;
+    counters.bytesSent += typeof chunk === "string" ? Buffer.byteLength(chunk, "utf8") : chunk.length;
+    counters.eventsSent += events;
+  }
+
+  #enqueue(chunk: Chunk, events: number): boolean {
     // Events published before this call go on the wire before it. A pass
     // may have found the client too slow and cut it.
     runDeferred();
@@ -436,6 +468,7 @@ export class SseStream implements SseController {
     }
     this.#pending.push(chunk);
     this.#pendingBytes += chunkSize(chunk);
+    this.#pendingEvents += events;
     return true;
   }
 
@@ -463,6 +496,7 @@ export class SseStream implements SseController {
     // leave an array per stream per tick for the collector.
     this.#pending.length = 0;
     this.#pendingBytes = 0;
+    this.#pendingEvents = 0;
     return joined;
   }
 
@@ -472,6 +506,11 @@ export class SseStream implements SseController {
     const res = this.#res;
     this.#state = CLOSED;
     this.#abort?.abort();
+    const { openStreams, maxConnections } = this.#config;
+    openStreams.counters.refused += 1;
+    if (streamRefusedChannel.hasSubscribers) {
+      streamRefusedChannel.publish({ request: this.#req, response: res, maxConnections } satisfies StreamRefusedMessage);
+    }
     if (!res.headersSent) {
       res.statusCode = 503;
       res.setHeader("Retry-After", String(Math.max(1, Math.ceil((this.#config.retry ?? DEFAULT_RETRY_AFTER_MS) / 1000))));
@@ -493,7 +532,8 @@ export class SseStream implements SseController {
   #cutSlowClient(): void {
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#markClosed();
+    this.#pendingEvents = 0;
+    this.#markClosed("slowClient");
     this.#destroyResponse(false);
   }
 
@@ -511,7 +551,8 @@ export class SseStream implements SseController {
     if (withConnection) stream.session?.destroy();
   }
 
-  #markClosed(): void {
+  // `reason` counts only for a stream that was open (a HEAD response never is).
+  #markClosed(reason: CloseReason): void {
     if (this.#state === CLOSED) return;
     const wasOpen = this.#state === OPEN;
     this.#state = CLOSED;
@@ -519,7 +560,9 @@ export class SseStream implements SseController {
       this.#behindLargeWrite = false;
       this.#res.off("drain", onResponseDrain);
     }
-    if (wasOpen) this.#config.openStreams.delete(this);
+    if (wasOpen && this.#config.openStreams.delete(this, reason) && streamCloseChannel.hasSubscribers) {
+      streamCloseChannel.publish({ stream: this, request: this.#req, response: this.#res, reason } satisfies StreamCloseMessage);
+    }
     this.#abort?.abort();
   }
 }

@@ -105,6 +105,36 @@ export interface CloseAllOptions {
 }
 
 /**
+ * Why a stream ended: `client`, the client went away (or its connection
+ * died); `server`, the app called `res.sse.close()` (itself or through a
+ * channel's `close()`); `slowClient`, it was cut for leaving more than
+ * `maxBufferedBytes` unsent; `maxAge`, it reached `maxAge`; `shutdown`, the
+ * middleware's `close()` ended it.
+ */
+export type CloseReason = "client" | "server" | "slowClient" | "maxAge" | "shutdown";
+
+/**
+ * A snapshot of one `sse()` instance's streams, from {@link SseMiddleware.stats}.
+ * Every number but `open` only grows.
+ */
+export interface SseStats {
+  /** Streams open now. */
+  open: number;
+  /** Streams opened (headers sent with status 200); a refused request or a `HEAD` is not one. */
+  opened: number;
+  /** Streams ended, by why: `opened` = `open` + the sum of these. */
+  closed: Record<CloseReason, number>;
+  /** Requests answered 503 for being over `maxConnections`. */
+  refused: number;
+  /** Events written to streams: replayed and live, each once per stream; comments, heartbeats and `retry`-only blocks are not events. */
+  eventsSent: number;
+  /** Bytes of event stream handed to the connections (events, comments, heartbeats, `retry`), not counting headers. */
+  bytesSent: number;
+  /** Heartbeat comments written by the `keepAlive` timer. */
+  heartbeats: number;
+}
+
+/**
  * The request handler `sse()` returns, plus control over its streams. It
  * runs in Express (4 and 5), in a plain node:http handler, and in a plain
  * handler on node:http2's compatibility API.
@@ -117,6 +147,12 @@ export interface SseMiddleware {
   ): void;
   /** How many streams of this instance are open. */
   readonly size: number;
+  /**
+   * The counters of this instance's streams, as a new plain object: cheap to
+   * call on every scrape, and counting costs the streams one addition per
+   * write, not per event.
+   */
+  stats(): SseStats;
   /**
    * Ends every open stream of this instance, for server shutdown: pending
    * events are delivered, then each client gets a jittered `retry` and the

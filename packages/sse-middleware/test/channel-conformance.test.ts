@@ -16,6 +16,8 @@ function asInstance(channel: Channel): ChannelInstance {
     get size() {
       return channel.size;
     },
+    stats: () => channel.stats(),
+    channel,
     close: async () => channel.close(),
   };
 }

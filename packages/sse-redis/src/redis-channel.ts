@@ -2,6 +2,7 @@ import {
   createChannelEngine,
   resolveOnError,
   resolvePublishOptions,
+  type ChannelStats,
   type ChannelStore,
   type ReadFrom,
   type StorePage,
@@ -43,6 +44,11 @@ export interface RedisChannel<Events extends EventMap = EventMap> {
   subscribe(stream: SseController, options?: SubscribeOptions): () => void;
   /** How many subscribers this instance has. */
   readonly size: number;
+  /**
+   * This instance's counters: `subscribers`, `published` (entries it read
+   * from the stream, whichever instance published them), `replayed`, `resets`.
+   */
+  stats(): ChannelStats;
   /**
    * Delivers what this instance has read, ends every subscriber's stream on
    * this instance, stops reading the stream and closes both connections;
@@ -102,26 +108,9 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
     },
     compare: compareStreamIds,
   };
-  const engine = createChannelEngine(store, {
-    newest: newestId === undefined ? undefined : { id: newestId, position: newestId },
-    onError: resolveOnError(onError, "createRedisChannel()"),
-  });
-  const appender = new StreamAppender(commands, url, key, maxLen);
-  const closing = new AbortController();
-  /** Set once close() has run: resolves when both connections are closed. */
-  let whenClosed: Promise<void> | undefined;
-
-  const reading = readLoop({
-    connection: reader,
-    stream: key,
-    after: newestId,
-    signal: closing.signal,
-    onEntries: (entries: readonly StreamEntry[]) => engine.receive(entries.map((entry) => prepared.get(entry))),
-    // Fell behind the stream's window: subscribers are told as a resuming client is.
-    onGap: (oldestId: string) => engine.lost(oldestId),
-  });
-
-  return {
+  // Made before the engine, which names it in diagnostics messages; its
+  // methods reach the engine and the connections only once called.
+  const channel: RedisChannel<Events> = {
     async publish(data: unknown, publishOptions: RedisPublishOptions = {}): Promise<string> {
       if (typeof publishOptions === "object" && publishOptions !== null && "id" in publishOptions) {
         throw new TypeError('publish() option "id" is not supported: a Redis channel\'s ids are the entry ids Redis assigns');
@@ -138,6 +127,8 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
       return engine.size;
     },
 
+    stats: () => engine.stats(),
+
     close(): Promise<void> {
       if (whenClosed !== undefined) return whenClosed;
       engine.close();
@@ -151,4 +142,25 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
       return whenClosed;
     },
   };
+  const engine = createChannelEngine(store, {
+    newest: newestId === undefined ? undefined : { id: newestId, position: newestId },
+    onError: resolveOnError(onError, "createRedisChannel()"),
+    channel,
+  });
+  const appender = new StreamAppender(commands, url, key, maxLen);
+  const closing = new AbortController();
+  /** Set once close() has run: resolves when both connections are closed. */
+  let whenClosed: Promise<void> | undefined;
+
+  const reading = readLoop({
+    connection: reader,
+    stream: key,
+    after: newestId,
+    signal: closing.signal,
+    onEntries: (entries: readonly StreamEntry[]) => engine.receive(entries.map((entry) => prepared.get(entry))),
+    // Fell behind the stream's window: subscribers are told as a resuming client is.
+    onGap: (oldestId: string) => engine.lost(oldestId),
+  });
+
+  return channel;
 }

@@ -16,6 +16,8 @@ function asInstance(channel: RedisChannel): ChannelInstance {
     get size() {
       return channel.size;
     },
+    stats: () => channel.stats(),
+    channel,
     close: () => channel.close(),
   };
 }

@@ -3,11 +3,13 @@
 // trimmed: it tells its clients with `event: reset`, as a reconnecting
 // client is told, instead of jumping over the gap in silence.
 import { spawn } from "node:child_process";
+import diagnostics from "node:diagnostics_channel";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, inject, it } from "vitest";
+import type { ChannelResetMessage } from "sse-middleware";
 import { compareStreamIds } from "../src/stream-id.js";
 import { connect, startInstance, uniqueStream, useRedisClient, type Instance } from "./instances.js";
 
@@ -63,6 +65,9 @@ describe("an instance that falls behind the stream's window", () => {
     // One more client, resuming from e0 just now: its replay is under way
     // (or just done) when the loop stalls.
     const resuming = await connect(a, first);
+    const resets: ChannelResetMessage[] = [];
+    const onReset = (message: unknown): void => void resets.push(message as ChannelResetMessage);
+    diagnostics.subscribe("sse-middleware:channel:reset", onReset);
 
     const dir = mkdtempSync(join(tmpdir(), "sse-redis-lag-"));
     const marker = join(dir, "published");
@@ -79,6 +84,7 @@ describe("an instance that falls behind the stream's window", () => {
     }
 
     for (const each of [client, resuming]) await each.waitFor(() => each.events.some((event) => event.data === "e1000"));
+    diagnostics.unsubscribe("sse-middleware:channel:reset", onReset);
     const kept = (await redis.xRange(stream, "-", "+")) ?? [];
     expect(kept[0]!.id).not.toBe(first); // e0 and many after it were trimmed
     const [before, reset, ...after] = client.events;
@@ -93,6 +99,11 @@ describe("an instance that falls behind the stream's window", () => {
     expect(resuming.events.map((event) => [event.event, event.id, event.data])).toEqual([
       ["reset", undefined, kept[0]!.id],
       ...kept.map((entry) => [undefined, entry.id, entry.message.data]),
+    ]);
+    // Counted and told once per live subscriber, with the gap named.
+    expect(a.channel.stats()).toMatchObject({ subscribers: 2, resets: 2 });
+    expect(resets.filter((message) => message.channel === a.channel)).toEqual([
+      { cause: "gap", channel: a.channel, oldestId: kept[0]!.id, subscribers: 2 },
     ]);
     client.destroy();
     resuming.destroy();

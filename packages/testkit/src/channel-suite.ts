@@ -4,10 +4,19 @@
  * tests, over real HTTP, as clients see them. A store that passes it keeps
  * every promise of DESIGN.md's "Topics" and of the channel API.
  */
+import diagnostics from "node:diagnostics_channel";
 import express from "express";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { sse, type SseController, type SubscribeOptions } from "sse-middleware";
+import {
+  sse,
+  type ChannelPublishMessage,
+  type ChannelReplayMessage,
+  type ChannelResetMessage,
+  type ChannelStats,
+  type SseController,
+  type SubscribeOptions,
+} from "sse-middleware";
 import { aborted, Arrivals, listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
 
 /** One instance of a channel under test, with `publish` and `close` made async for every store. */
@@ -15,6 +24,9 @@ export interface ChannelInstance {
   publish(data: unknown, options?: { event?: string; topics?: readonly string[] }): Promise<string>;
   subscribe(stream: SseController, options?: SubscribeOptions): () => void;
   readonly size: number;
+  stats(): ChannelStats;
+  /** The channel object itself, as its factory returned it: what diagnostics messages name. */
+  readonly channel: object;
   close(): Promise<void>;
 }
 
@@ -371,6 +383,70 @@ export function channelConformance(fixture: ChannelFixture): void {
         await closing;
         expect(instance!.size).toBe(0);
         await expect(instance!.publish("after")).rejects.toThrow(/closed channel/);
+      });
+    });
+
+    describe("stats() and the diagnostics channels", () => {
+      it("count subscribers, events taken, replayed and reset, and tell publish, replay and reset with the channel named", async () => {
+        const watched = {
+          publish: new Arrivals<ChannelPublishMessage>(),
+          replay: new Arrivals<ChannelReplayMessage>(),
+          reset: new Arrivals<ChannelResetMessage>(),
+        };
+        const listeners = Object.entries(watched).map(([what, arrivals]) => {
+          const name = `sse-middleware:channel:${what}`;
+          const onMessage = (message: unknown): void => arrivals.push(message as never);
+          diagnostics.subscribe(name, onMessage);
+          return () => diagnostics.unsubscribe(name, onMessage);
+        });
+        try {
+          const [instance] = await open(10);
+          const ours = <Message extends { channel: object }>(arrivals: Arrivals<Message>) =>
+            arrivals.items.filter((message) => message.channel === instance!.channel);
+          expect(instance!.stats()).toEqual({ subscribers: 0, published: 0, replayed: 0, resets: 0 });
+          const served = await serve(instance!);
+          const live = await connect(served);
+          const ids = [
+            await instance!.publish("e1"),
+            await instance!.publish("e2", { event: "story" }),
+            await instance!.publish("e3"),
+            await instance!.publish("e4", { topics: ["x"] }),
+          ];
+          await instance!.publish("e5");
+          await live.stream.waitFor((t) => t.includes("data: e5"));
+          expect(dataOf(live.stream)).toEqual(["e1", "e2", "e3", "e5"]); // e4 is not for it
+
+          // One resumes after e1: e2, e3, e5 (not e4) come from the store.
+          const resumed = await connect(served, [], ids[0]);
+          // One resumes from an id the channel never issued: reset, then the window meant for it.
+          const lost = await connect(served, [], "0-0-never");
+          await waitForData(resumed, 3);
+          await waitForData(lost, 4);
+          await watched.replay.atLeast(2);
+          expect(dataOf(lost.stream)).toEqual(["e1", "e2", "e3", "e5"]);
+          expect(instance!.stats()).toEqual({ subscribers: 3, published: 5, replayed: 7, resets: 1 });
+
+          live.stream.destroy();
+          await aborted(live.controller.signal);
+          expect(instance!.stats()).toEqual({ subscribers: 2, published: 5, replayed: 7, resets: 1 });
+
+          expect(ours(watched.publish).map(({ id, event, topics }) => ({ id, event, topics }))).toEqual([
+            { id: ids[0], event: undefined, topics: undefined },
+            { id: ids[1], event: "story", topics: undefined },
+            { id: ids[2], event: undefined, topics: undefined },
+            { id: ids[3], event: undefined, topics: ["x"] },
+            { id: expect.any(String), event: undefined, topics: undefined },
+          ]);
+          const replays = ours(watched.replay).map(({ stream, lastEventId, replayed }) => ({ stream, lastEventId, replayed }));
+          expect(replays).toHaveLength(2);
+          expect(replays).toContainEqual({ stream: resumed.controller, lastEventId: ids[0], replayed: 3 });
+          expect(replays).toContainEqual({ stream: lost.controller, lastEventId: "0-0-never", replayed: 4 });
+          expect(ours(watched.reset)).toEqual([
+            { cause: "resume", channel: instance!.channel, oldestId: ids[0], stream: lost.controller, lastEventId: "0-0-never" },
+          ]);
+        } finally {
+          for (const stop of listeners) stop();
+        }
       });
     });
 
