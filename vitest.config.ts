@@ -12,6 +12,10 @@ const alias = [
     replacement: fileURLToPath(new URL("packages/sse-middleware/src/adapter.ts", import.meta.url)),
   },
   {
+    find: /^sse-middleware\/testing$/,
+    replacement: fileURLToPath(new URL("packages/sse-middleware/src/testing.ts", import.meta.url)),
+  },
+  {
     find: /^sse-middleware-redis$/,
     replacement: fileURLToPath(new URL("packages/sse-redis/src/index.ts", import.meta.url)),
   },
