@@ -2,6 +2,7 @@ import express, { type Express } from "express";
 import { fileURLToPath } from "node:url";
 import { sse } from "sse-middleware";
 import { createCompareRouter } from "./compare.js";
+import { prometheusRegistry, type SseSources } from "./metrics.js";
 import { createNotificationChannel, notificationRoutes, type NotificationChannel } from "./notifications.js";
 import { createStreamsRouter } from "./streams.js";
 import { firstTickAfter } from "./ticks.js";
@@ -18,21 +19,42 @@ const publicDir = fileURLToPath(new URL("../../../public/", import.meta.url));
 
 /**
  * The blog's example: `GET /sse` streams the server's clock `ticks` times,
- * `intervalMs` apart, with ids 1..ticks; `GET /` is the page that shows it.
+ * `intervalMs` apart, with ids 1..ticks; `GET /` is the page that shows it;
+ * `GET /metrics` is the streams' metrics for Prometheus.
  * `/compare/*` serves `compare.html`, which races polling, long polling and
  * SSE over the same ticks; `/streams/ticks` serves `streams.html`'s endless
  * streams, a tick every `intervalMs`.
  */
-export function createApp({
+export function createApp(options: DemoOptions = {}): Express {
+  return createDemo(options).app;
+}
+
+/**
+ * {@link createApp}, and what its metrics read: the app's `sse()`
+ * instances and channels. `GET /metrics` serves them in the Prometheus
+ * text format.
+ */
+export function createDemo({
   ticks = 20,
   intervalMs = 1000,
   notifications = createNotificationChannel(),
-}: DemoOptions = {}): Express {
+}: DemoOptions = {}): { app: Express; sources: SseSources } {
   const app = express();
-  app.use(notificationRoutes(notifications));
   // A client that loses the stream (say, the server restarts) comes back
   // within one tick and resumes with the next one.
-  app.use(sse({ retry: intervalMs }));
+  const streams = sse({ retry: intervalMs });
+  const notificationStreams = sse({ retry: 2000 });
+  const sources: SseSources = { streams: [streams, notificationStreams], channels: { notifications } };
+  const registry = prometheusRegistry(sources);
+  app.get("/metrics", async (_req, res, next) => {
+    try {
+      res.type(registry.contentType).send(await registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.use(notificationRoutes(notifications, notificationStreams));
+  app.use(streams);
 
   app.get("/sse", (req, res) => {
     const first = firstTickAfter(res.sse.lastEventId, ticks);
@@ -88,5 +110,5 @@ export function createApp({
   app.use("/streams", createStreamsRouter({ intervalMs }));
 
   app.use(express.static(publicDir));
-  return app;
+  return { app, sources };
 }

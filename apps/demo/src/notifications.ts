@@ -1,5 +1,5 @@
 import express, { type Router } from "express";
-import { createChannel, sse, type PublishOptions, type SseController } from "sse-middleware";
+import { createChannel, sse, type ChannelStats, type PublishOptions, type SseController, type SseMiddleware } from "sse-middleware";
 
 /**
  * What the notifications need of a channel: the in-memory `createChannel`,
@@ -8,6 +8,7 @@ import { createChannel, sse, type PublishOptions, type SseController } from "sse
 export interface NotificationChannel {
   publish(data: unknown, options?: PublishOptions): string | Promise<string>;
   subscribe(stream: SseController): () => void;
+  stats(): ChannelStats;
 }
 
 /** One notification as it travels to the pages. */
@@ -29,14 +30,17 @@ export function createNotificationChannel(): NotificationChannel {
  * `GET /notifications/stream` is the stream each page reads, which replays
  * what a page missed while it was offline when it reconnects.
  */
-export function notificationRoutes(channel: NotificationChannel): Router {
-  const router = express.Router();
-
+export function notificationRoutes(
+  channel: NotificationChannel,
   // `retry` goes out as soon as the stream opens: nginx passes a response's
   // head on only with its first body bytes, and a page that resumes with
   // nothing to catch up on would otherwise wait for an event or a heartbeat
   // to see its stream open.
-  router.get("/notifications/stream", sse({ retry: 2000 }), (_req, res) => {
+  streams: SseMiddleware = sse({ retry: 2000 }),
+): Router {
+  const router = express.Router();
+
+  router.get("/notifications/stream", streams, (_req, res) => {
     channel.subscribe(res.sse);
   });
 

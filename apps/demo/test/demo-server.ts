@@ -1,20 +1,25 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
-import { createApp, type DemoOptions } from "../src/app.js";
+import { createDemo, type DemoOptions } from "../src/app.js";
+import type { SseSources } from "../src/metrics.js";
 
 /** The demo app listening on 127.0.0.1, started in this process. */
 export interface DemoServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  readonly server: http.Server;
+  /** What the app's metrics read. */
+  readonly sources: SseSources;
   /** Closes the server and cuts every open connection, as a crash or a restart would. */
   stop(): Promise<void>;
 }
 
-/** Starts `createApp(options)` on 127.0.0.1, on `port` or, by default, any free port. */
+/** Starts `createDemo(options)` on 127.0.0.1, on `port` or, by default, any free port. */
 export async function startDemo(options: DemoOptions, port = 0): Promise<DemoServer> {
-  const server = http.createServer(createApp(options));
+  const { app, sources } = createDemo(options);
+  const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
@@ -27,6 +32,8 @@ export async function startDemo(options: DemoOptions, port = 0): Promise<DemoSer
   return {
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
+    server,
+    sources,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
