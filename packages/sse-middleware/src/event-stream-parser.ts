@@ -44,8 +44,14 @@ export class EventStreamParser {
   #lastEventId = "";
   #retry: number | undefined;
 
-  constructor(onEvent: (event: ServerSentEvent) => void) {
+  /**
+   * @param lastEventId Where the stream resumes: a browser that reconnects
+   * with `Last-Event-ID` keeps that id until the stream sets another.
+   */
+  constructor(onEvent: (event: ServerSentEvent) => void, lastEventId = "") {
     this.#onEvent = onEvent;
+    this.#idBuffer = lastEventId;
+    this.#lastEventId = lastEventId;
   }
 
   /** The last event ID string: what a browser would send back as `Last-Event-ID` ("" for none). */

@@ -58,7 +58,10 @@ export interface EventStream {
   take(count: number): Promise<ServerSentEvent[]>;
   /** The events not yet taken, then each as it arrives, until the stream ends; a wait past the timeout throws. */
   readonly events: AsyncIterable<ServerSentEvent>;
-  /** What a browser would send back as `Last-Event-ID` now ("" for none): id-only blocks set it too. */
+  /**
+   * What a browser would send back as `Last-Event-ID` now: the last id the
+   * stream set (id-only blocks too), else the `Last-Event-ID` sent, else "".
+   */
   readonly lastEventId: string;
   /** The reconnection time the stream set with `retry:`, in ms; undefined if none. */
   readonly retry: number | undefined;
@@ -213,7 +216,7 @@ class OpenStream implements EventStream {
   readonly events: AsyncIterable<ServerSentEvent>;
   readonly #describe: string;
   readonly #timeout: number;
-  readonly #parser = new EventStreamParser((event) => this.#arrived(event));
+  readonly #parser: EventStreamParser;
   // Every event received, and how many were taken.
   readonly #received: ServerSentEvent[] = [];
   #taken = 0;
@@ -225,9 +228,10 @@ class OpenStream implements EventStream {
   #connections: Connection[] = [];
   #closing: Promise<void> | undefined;
 
-  constructor(describe: string, timeout: number) {
+  constructor(describe: string, timeout: number, lastEventId: string) {
     this.#describe = describe;
     this.#timeout = timeout;
+    this.#parser = new EventStreamParser((event) => this.#arrived(event), lastEventId);
     this.events = {
       [Symbol.asyncIterator]: () => ({
         next: async (): Promise<IteratorResult<ServerSentEvent>> => {
@@ -360,7 +364,9 @@ export async function openEventStream(
     throw new TypeError(`openEventStream() path must be a string starting with "/", got ${describeValue(path)}`);
   }
   const { headers, timeout } = resolveOptions(options);
-  const stream = new OpenStream(`GET ${path}`, timeout);
+  // A browser that resumes keeps the id it sent until the stream sets another.
+  const resumeFrom = Object.entries(headers).find(([name]) => name.toLowerCase() === "last-event-id")?.[1] ?? "";
+  const stream = new OpenStream(`GET ${path}`, timeout, resumeFrom);
   const server = typeof target === "function" ? http.createServer(target as http.RequestListener) : target;
   if (!server.listening) stream.own(await startServer(server));
   const requestHeaders = { accept: "text/event-stream", ...headers };

@@ -1,16 +1,21 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "sse-middleware";
+import { openEventStream, type EventStream } from "sse-middleware/testing";
 import { aborted, Arrivals, listen, rawGet, request, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;
+const streams: EventStream[] = [];
 afterEach(async () => {
+  await Promise.all(streams.splice(0).map((stream) => stream.close()));
   await server?.close();
   server = undefined;
 });
 
 interface ChannelServer {
   url: string;
+  /** Opens the channel's route as a browser would (sse-middleware/testing). */
+  open(headers?: Record<string, string>): Promise<EventStream>;
   /** Server-side controllers, in the order clients subscribed. */
   controllers: SseController[];
   /** Resolves once `count` clients have subscribed in total. */
@@ -25,8 +30,14 @@ async function serveChannel(channel: Channel, options: SubscribeOptions = {}, ss
     arrivals.push(res.sse);
   });
   server = await listen(app);
+  const { server: listening } = server;
   return {
     url: `${server.url}/events`,
+    open: async (headers = {}) => {
+      const stream = await openEventStream(listening, "/events", { headers });
+      streams.push(stream);
+      return stream;
+    },
     controllers: arrivals.items,
     subscribed: (count) => arrivals.atLeast(count),
   };
@@ -92,17 +103,15 @@ describe("subscribe", () => {
   it("replays the kept events after Last-Event-ID, then goes live", async () => {
     const channel = createChannel({ history: 10 });
     for (const n of [1, 2, 3, 4]) channel.publish(`e${n}`);
-    const { url, subscribed } = await serveChannel(channel);
-    const client = await request(url, { headers: { "Last-Event-ID": "2" } });
+    const { open, subscribed } = await serveChannel(channel);
+    const client = await open({ "Last-Event-ID": "2" });
     await subscribed(1);
     channel.publish("e5");
-    await client.waitFor((t) => t.includes("e5"));
-    expect(client.events.map((e) => [e.id, e.data])).toEqual([
+    expect((await client.take(3)).map((e) => [e.id, e.data])).toEqual([
       ["3", "e3"],
       ["4", "e4"],
       ["5", "e5"],
     ]);
-    client.destroy();
   });
 
   it("replays nothing to a client that saw the newest event", async () => {
@@ -131,26 +140,28 @@ describe("subscribe", () => {
   it("sends event: reset for an id the channel never issued", async () => {
     const channel = createChannel({ history: 2 });
     channel.publish("a");
-    const { url, subscribed } = await serveChannel(channel);
-    const client = await request(url, { headers: { "Last-Event-ID": "from-another-server" } });
-    await subscribed(1);
-    await client.waitFor((t) => t.includes("data: a"));
-    expect(client.events.map((e) => [e.event, e.data])).toEqual([
-      ["reset", "1"],
-      [undefined, "a"],
+    const { open } = await serveChannel(channel);
+    const client = await open({ "Last-Event-ID": "from-another-server" });
+    // The reset carries no id: the client keeps the one it resumed from until the window's first.
+    expect(await client.take(2)).toEqual([
+      { event: "reset", data: "1", id: "from-another-server" },
+      { event: "message", data: "a", id: "1" },
     ]);
-    client.destroy();
   });
 
   it("tells a new client the newest id with an id-only block, which sets its Last-Event-ID without firing an event", async () => {
     const channel = createChannel({ history: 5 });
     channel.publish("before");
-    const { url, subscribed } = await serveChannel(channel);
+    const { url, subscribed, open } = await serveChannel(channel);
     const client = await request(url);
-    await subscribed(1);
+    const browser = await open();
+    await subscribed(2);
+    // As a browser sees it: the id is set, no event fired.
+    await expect.poll(() => browser.lastEventId).toBe("1");
     channel.publish("after");
     expect(await client.waitFor((t) => t.includes("after"))).toBe("id: 1\n\nid: 2\ndata: after\n\n");
     expect(client.events.map((e) => e.data)).toEqual(["after"]);
+    expect(await browser.next()).toEqual({ event: "message", data: "after", id: "2" });
     client.destroy();
   });
 
@@ -158,14 +169,16 @@ describe("subscribe", () => {
     const channel = createChannel({ history: 10 });
     channel.publish("x1", { event: "x" });
     channel.publish("y1", { event: "y" });
-    const { url, subscribed } = await serveChannel(channel, { filter: (event) => event.event === "y" });
-    const client = await request(url, { headers: { "Last-Event-ID": "0" } });
+    const { open, subscribed } = await serveChannel(channel, { filter: (event) => event.event === "y" });
+    const client = await open({ "Last-Event-ID": "0" });
     await subscribed(1);
     channel.publish("x2", { event: "x" });
     channel.publish("y2", { event: "y" });
-    await client.waitFor((t) => t.includes("y2"));
-    expect(client.events.filter((e) => e.event !== "reset").map((e) => e.data)).toEqual(["y1", "y2"]);
-    client.destroy();
+    expect((await client.take(3)).map((e) => [e.event, e.data])).toEqual([
+      ["reset", "1"],
+      ["y", "y1"],
+      ["y", "y2"],
+    ]);
   });
 
   it("stops delivering after unsubscribe", async () => {

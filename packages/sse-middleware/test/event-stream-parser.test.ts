@@ -123,6 +123,13 @@ describe("the test client's event stream parser", () => {
     expect(parse(["id: 7\n\n"]).lastEventId).toBe("7");
   });
 
+  it("starts from the id a resuming client sent, until the stream sets another", () => {
+    const events: ServerSentEvent[] = [];
+    const parser = new EventStreamParser((event) => events.push(event), "7");
+    parser.feed(Buffer.from("event: reset\ndata: 3\n\nid: 3\ndata: c\n\n"));
+    expect(events.map((event) => event.id)).toEqual(["7", "3"]);
+  });
+
   it("takes retry only when it is all ASCII digits, and ignores unknown fields", () => {
     expect(parse(["retry: 1500\n\nretry: 2x\nretry: -1\nretry:\nfoo: bar\n\n"]).retry).toBe(1500);
     expect(parse(["retry: 0\n"]).retry).toBe(0);
