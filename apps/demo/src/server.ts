@@ -1,6 +1,6 @@
 import { createRedisChannel } from "sse-middleware-redis";
 import { createApp } from "./app.js";
-import { createNotificationChannel, type NotificationChannel } from "./notifications.js";
+import { createNotificationChannel, type NotificationChannel, type NotificationEvents } from "./notifications.js";
 
 function readPositiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -22,7 +22,7 @@ const NOTIFICATIONS_STREAM = "sse-demo:notifications";
 async function notificationChannel(): Promise<{ channel: NotificationChannel; where: string }> {
   const url = process.env.REDIS_URL;
   if (url === undefined || url === "") return { channel: createNotificationChannel(), where: "in memory" };
-  const channel = await createRedisChannel({ url, stream: NOTIFICATIONS_STREAM, maxLen: 100 });
+  const channel = await createRedisChannel<NotificationEvents>({ url, stream: NOTIFICATIONS_STREAM, maxLen: 100 });
   return { channel, where: `on Redis stream ${NOTIFICATIONS_STREAM}` };
 }
 
