@@ -2,8 +2,7 @@
 // inbox through a Redis stream, against a real redis-server.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedisChannel, type RedisChannel } from "sse-middleware-redis";
-import type { NotificationEvents } from "../src/notifications.js";
+import { createRedisNotificationChannel } from "../src/redis-notifications.js";
 import { startRedisServer, type RedisServer } from "../../../packages/sse-redis/test/redis-server.js";
 import { startDemo } from "./demo-server.js";
 import { catchesUpOnItsOwnAfterReconnecting, routesEachNoteToItsUser, startsFreshWithoutLastEventId } from "./inbox-scenarios.js";
@@ -19,7 +18,7 @@ afterAll(async () => {
 
 /** One instance of the demo with its notifications on the shared stream. */
 async function startInstance(stream: string): Promise<{ url: string; close(): Promise<void> }> {
-  const channel: RedisChannel<NotificationEvents> = await createRedisChannel<NotificationEvents>({ url: redis.url, stream, maxLen: 100 });
+  const channel = await createRedisNotificationChannel(redis.url, stream);
   const demo = await startDemo({ intervalMs: 10, notifications: channel });
   return {
     url: demo.url,
