@@ -88,3 +88,13 @@ export async function post(url: string, text: string, { to, user, cookie }: Post
     body: JSON.stringify({ text, to, user }),
   });
 }
+
+/** Posts `body` (urlencoded) to `path` as a browser without JavaScript does, and does not follow the redirect. */
+export function postForm(url: string, path: string, body: string): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body,
+    redirect: "manual",
+  });
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { demoPerTest } from "./demo-server.js";
 import { catchesUpOnItsOwnAfterReconnecting, routesEachNoteToItsUser, startsFreshWithoutLastEventId } from "./inbox-scenarios.js";
-import { cookieFor, openPage, post, signIn } from "./notification-pages.js";
+import { cookieFor, openPage, post, postForm, signIn } from "./notification-pages.js";
 
 const startDemo = demoPerTest();
 
@@ -43,12 +43,7 @@ describe("the demo's inbox, in memory", () => {
 
   it("signs in with a form post: a cookie for the name, lower-cased, and back to the page", async () => {
     const url = await start();
-    const response = await fetch(`${url}/notifications/user`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: "user=+Alice_2-b+",
-      redirect: "manual",
-    });
+    const response = await postForm(url, "/notifications/user", "user=+Alice_2-b+");
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/notifications.html");
     expect(response.headers.get("set-cookie")).toBe("inbox-user=alice_2-b; Path=/; HttpOnly; SameSite=Lax");
@@ -117,12 +112,7 @@ describe("the demo's inbox, in memory", () => {
     const url = await start();
     const page = openPage(url, { cookie: await cookieFor(url, "alice") });
     await page.opened;
-    const response = await fetch(`${url}/notifications`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: "text=hello+form&to=user&user=alice",
-      redirect: "manual",
-    });
+    const response = await postForm(url, "/notifications", "text=hello+form&to=user&user=alice");
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/notifications.html");
     await page.waitForCount(1);
