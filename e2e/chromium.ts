@@ -29,14 +29,22 @@ export interface HeadlessChromium {
   close(): Promise<void>;
 }
 
+/** Options of {@link launchChromium}. */
+export interface LaunchOptions {
+  /** Accept any TLS certificate, for servers with one made for the test run. Default false. */
+  ignoreCertificateErrors?: boolean;
+  /** More flags, after the usual ones. */
+  extraArgs?: readonly string[];
+}
+
 /** Starts Debian's Chromium headless, with a fresh profile in a temporary directory. */
-export async function launchChromium(): Promise<HeadlessChromium> {
+export async function launchChromium({ ignoreCertificateErrors = false, extraArgs = [] }: LaunchOptions = {}): Promise<HeadlessChromium> {
   const profileDir = await mkdtemp(join(tmpdir(), "sse-e2e-chromium-"));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: chromiumPath,
-      args: chromiumArgs,
+      args: [...chromiumArgs, ...(ignoreCertificateErrors ? ["--ignore-certificate-errors"] : []), ...extraArgs],
       viewport: { width: 800, height: 600 },
     });
   } catch (error) {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { DemoServer } from "../apps/demo/test/demo-server.js";
+import { shownMessages, waitForState } from "./demo-page.js";
 import { useBrowserSuite } from "./suite.js";
 import { saveScreenshot, updateDocs } from "./screenshots.js";
 
@@ -11,26 +12,7 @@ function serve(intervalMs: number, port?: number): Promise<DemoServer> {
   return suite.startDemo({ ticks: 20, intervalMs }, port);
 }
 
-/** One `<p>` of the page, read from the text a person sees: "<ms> #<id> · <time> · <delay> ms". */
-interface ShownMessage {
-  id: number;
-  time: number;
-}
-
-async function shownMessages(page: Page): Promise<ShownMessage[]> {
-  const texts = await page.locator("#messages p").allTextContents();
-  return texts.map((text) => {
-    const match = /^(\d{13}) #(\d+) · .+ · \d+ ms$/.exec(text);
-    if (match === null) throw new Error(`a message the page shows does not read as one: ${JSON.stringify(text)}`);
-    return { time: Number(match[1]), id: Number(match[2]) };
-  });
-}
-
 const connectionState = (page: Page): Promise<string> => page.getByRole("status").innerText();
-
-async function waitForState(page: Page, state: string): Promise<void> {
-  await page.waitForFunction((expected) => document.getElementById("state")?.textContent === expected, state);
-}
 
 /** Keeps, in the page, every connection state it shows, in order, from the first. */
 async function recordStates(page: Page): Promise<() => Promise<string[]>> {

@@ -13,14 +13,14 @@ export interface BrowserSuite {
 
 /**
  * Registers the hooks every browser test file needs: one Chromium for the
- * file, closed after it, and every demo server a test started stopped after
- * that test.
+ * file (started with `chromiumArgs` added), closed after it, and every demo
+ * server a test started stopped after that test.
  */
-export function useBrowserSuite(): BrowserSuite {
+export function useBrowserSuite(chromiumArgs: readonly string[] = []): BrowserSuite {
   let browser: HeadlessChromium | undefined;
   const startDemo = demoPerTest();
   beforeAll(async () => {
-    browser = await launchChromium();
+    browser = await launchChromium({ extraArgs: chromiumArgs });
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,5 +1,5 @@
 // `pnpm test`: installs the system packages the tests drive (chromium,
-// redis-server) when missing, builds the packages, runs every vitest project, and ends with
+// redis-server, nginx, haproxy, caddy) when missing, builds the packages, runs every vitest project, and ends with
 // one plain line, "Tests: N passed, N failed", that CI reads as the verdict.
 // Extra arguments go to vitest (e.g. `pnpm test --project demo`).
 import { spawnSync } from "node:child_process";
@@ -15,7 +15,7 @@ function run(command, args) {
 
 const bin = (name) => join("node_modules", ".bin", name);
 
-// The browser and Redis tests need a real chromium and redis-server.
+// The browser, Redis and proxy tests need a real chromium, redis-server and proxies.
 const depsStatus = run(process.execPath, ["scripts/system-deps.mjs"]);
 if (depsStatus !== 0) process.exit(depsStatus);
 

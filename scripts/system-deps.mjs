@@ -1,5 +1,6 @@
 // Installs the Debian packages the tests drive for real (a browser, a Redis
-// server) when they are missing. npm cannot bring these, and the tests never
+// server, the proxies the deployment docs configure, and openssl, which makes
+// their certificates) when they are missing. npm cannot bring these, and the tests never
 // download a browser of their own. Run as root on Debian; elsewhere it says
 // what to install and exits non-zero.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -9,6 +10,10 @@ import { existsSync } from "node:fs";
 const packages = [
   { name: "chromium", provides: "/usr/bin/chromium" },
   { name: "redis-server", provides: "/usr/bin/redis-server" },
+  { name: "nginx", provides: "/usr/sbin/nginx" },
+  { name: "haproxy", provides: "/usr/sbin/haproxy" },
+  { name: "caddy", provides: "/usr/bin/caddy" },
+  { name: "openssl", provides: "/usr/bin/openssl" },
 ];
 
 const missing = packages.filter((pkg) => !existsSync(pkg.provides));

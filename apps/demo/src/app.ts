@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { sse } from "sse-middleware";
 import { createCompareRouter } from "./compare.js";
 import { createNotificationChannel, notificationRoutes, type NotificationChannel } from "./notifications.js";
+import { createStreamsRouter } from "./streams.js";
 import { firstTickAfter } from "./ticks.js";
 
 /** Options of the demo app; the defaults are the blog's: 20 ticks, a second apart. */
@@ -19,7 +20,8 @@ const publicDir = fileURLToPath(new URL("../../../public/", import.meta.url));
  * The blog's example: `GET /sse` streams the server's clock `ticks` times,
  * `intervalMs` apart, with ids 1..ticks; `GET /` is the page that shows it.
  * `/compare/*` serves `compare.html`, which races polling, long polling and
- * SSE over the same ticks.
+ * SSE over the same ticks; `/streams/ticks` serves `streams.html`'s endless
+ * streams, a tick every `intervalMs`.
  */
 export function createApp({
   ticks = 20,
@@ -83,6 +85,7 @@ export function createApp({
   });
 
   app.use("/compare", createCompareRouter({ ticks, intervalMs }));
+  app.use("/streams", createStreamsRouter({ intervalMs }));
 
   app.use(express.static(publicDir));
   return app;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { assertRetry, describeValue } from "./format.js";
 import { OpenStreams } from "./open-streams.js";
 import { SseStream, type StreamConfig } from "./stream.js";
@@ -10,6 +11,12 @@ const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const OPTION_NAMES = new Set(["keepAlive", "retry", "maxBufferedBytes", "maxConnections", "maxAge"]);
 const DEFAULT_RETRY_WINDOW_MS = 5000;
+/**
+ * At shutdown, how long past `retryWindow` a client has to take its last
+ * bytes before it is cut: `close()` resolves by then whatever the clients
+ * do. Documented in the README and SECURITY.md.
+ */
+const SHUTDOWN_GRACE_MS = 2000;
 
 function resolveOptions(options: unknown): StreamConfig {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -62,6 +69,7 @@ function resolveOptions(options: unknown): StreamConfig {
     maxConnections,
     maxAgeMs: maxAge,
     openStreams: new OpenStreams<SseStream>({ keepAliveMs: keepAlive, maxAgeMs: maxAge }),
+    shutdown: undefined,
   };
 }
 
@@ -88,15 +96,17 @@ function resolveRetryWindow(options: unknown): number {
 export function sse(options: SseOptions = {}): SseMiddleware {
   const config = resolveOptions(options);
   const middleware = function sseMiddleware(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
     next: (error?: unknown) => void,
   ): void {
-    const target = res as ServerResponse & { sse?: unknown };
+    const target = res as { sse?: unknown };
     // With `app.use(sse())` and a route-level `sse(options)` both present,
     // the innermost wins, unless the outer one has already started streaming.
     if (!(target.sse instanceof SseStream) || !target.sse.started) {
-      target.sse = new SseStream(req, res, config);
+      // node:http2's compatibility objects stand in for node:http's; the
+      // stream reads what they lack from the Http2Stream (see stream.ts).
+      target.sse = new SseStream(req as IncomingMessage, res as ServerResponse, config);
     }
     next();
   };
@@ -105,14 +115,19 @@ export function sse(options: SseOptions = {}): SseMiddleware {
     close: {
       value: async (closeOptions: CloseAllOptions = {}): Promise<void> => {
         const retryWindow = resolveRetryWindow(closeOptions);
+        config.shutdown = { retryWindow };
         const streams = config.openStreams.list();
-        const ended = streams.map((stream) => stream.ended());
-        for (const stream of streams) {
-          // Spread over the window so a restarted server is not hit by every client in the same instant.
-          if (retryWindow > 0) stream.closeWithRetry(Math.floor(Math.random() * retryWindow));
-          else stream.close();
-        }
-        await Promise.all(ended);
+        if (streams.length === 0) return;
+        const ended = Promise.all(streams.map((stream) => stream.ended()));
+        for (const stream of streams) stream.endForShutdown(retryWindow);
+        // A client that stopped reading would hold its response open forever.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<true>((resolve) => {
+          timer = setTimeout(resolve, retryWindow + SHUTDOWN_GRACE_MS, true);
+        });
+        const timedOut = await Promise.race([ended.then(() => false), late]);
+        clearTimeout(timer);
+        if (timedOut) for (const stream of streams) stream.cut();
       },
     },
   }) as SseMiddleware;

@@ -24,6 +24,8 @@ export interface StreamConfig {
   readonly maxConnections: number;
   readonly maxAgeMs: number | false;
   readonly openStreams: OpenStreams<SseStream>;
+  /** Set once the instance's `close()` has run: a stream that opens later is ended at once. */
+  shutdown: { readonly retryWindow: number } | undefined;
 }
 
 // Spreads the end of streams opened together (say, after a deploy) over a
@@ -44,8 +46,35 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const streamOf = Symbol("sse-middleware.stream");
 type ResponseWithStream = ServerResponse & { [streamOf]?: SseStream };
 
-// Streams with unsent chunks this tick. Flushing them all at the end of the
-// tick turns a burst of events into one write per connection.
+/**
+ * The write side of a response, as the stream reads it. A node:http response
+ * has all of it; node:http2's compatibility response lacks `closed`,
+ * `destroyed` and `writableNeedDrain`, which its `stream` (the Http2Stream)
+ * has.
+ */
+interface Wire {
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  readonly destroyed: boolean;
+  readonly closed: boolean;
+}
+
+/** The Http2Stream under a node:http2 compatibility response. */
+interface Http2Wire extends Wire {
+  close(code: number): void;
+  readonly session: { destroy(): void } | undefined;
+}
+
+function wireOf(req: IncomingMessage, res: ServerResponse): Wire {
+  return req.httpVersionMajor >= 2 ? (res as unknown as { stream: Http2Wire }).stream : res;
+}
+
+// RST_STREAM's CANCEL (RFC 9113, section 7). Written out, not imported, so
+// that loading the library does not load node:http2.
+const NGHTTP2_CANCEL = 8;
+
+// Streams with chunks enqueued this tick. Flushing them all at the end of
+// the tick turns a burst of events into one write per connection.
 let dirty: SseStream[] = [];
 
 onTickEnd(() => {
@@ -57,6 +86,10 @@ onTickEnd(() => {
 
 function onResponseClose(this: ResponseWithStream): void {
   this[streamOf]?.handleGone();
+}
+
+function onResponseDrain(this: ResponseWithStream): void {
+  this[streamOf]?.handleDrain();
 }
 
 /**
@@ -106,10 +139,16 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> | Iter
 export class SseStream implements SseController {
   readonly #req: IncomingMessage;
   readonly #res: ResponseWithStream;
+  readonly #wire: Wire;
   readonly #config: StreamConfig;
   #state: State = IDLE;
   #pending: Chunk[] = [];
   #pendingBytes = 0;
+  // Whether this stream is in `dirty`, to be flushed at the end of the tick.
+  #scheduled = false;
+  // A write larger than maxBufferedBytes is on its way to the client, and
+  // what is enqueued after it waits in #pending until the response drains.
+  #behindLargeWrite = false;
   // Unsent bytes as of this stream's last write. Until it writes again they
   // can only shrink, as the socket drains.
   #unsentAfterWrite = 0;
@@ -120,6 +159,7 @@ export class SseStream implements SseController {
   constructor(req: IncomingMessage, res: ServerResponse, config: StreamConfig) {
     this.#req = req;
     this.#res = res;
+    this.#wire = wireOf(req, res);
     this.#config = config;
   }
 
@@ -137,9 +177,12 @@ export class SseStream implements SseController {
   }
 
   get signal(): AbortSignal {
+    // Made on first read, and only then is the response watched: a handler
+    // that never reads it (nor writes) costs no listener.
     if (this.#abort === undefined) {
       this.#abort = new AbortController();
       if (this.#state === CLOSED) this.#abort.abort();
+      else this.#watchResponse();
     }
     return this.#abort.signal;
   }
@@ -151,7 +194,7 @@ export class SseStream implements SseController {
   open(): void {
     if (this.#state !== IDLE) return;
     const res = this.#res;
-    if (res.writableEnded || res.destroyed) {
+    if (res.writableEnded || this.#responseClosed()) {
       this.#markClosed();
       return;
     }
@@ -163,8 +206,7 @@ export class SseStream implements SseController {
       return;
     }
     this.#state = OPEN;
-    res[streamOf] = this;
-    res.on("close", onResponseClose);
+    this.#watchResponse();
     if (!res.headersSent) {
       res.statusCode = 200;
       // Exactly this type: a charset parameter is allowed but some proxies
@@ -191,6 +233,10 @@ export class SseStream implements SseController {
     } else {
       res.flushHeaders();
     }
+    // A client that comes back to an instance shutting down (a keep-alive
+    // connection the server still serves) must not hold up the shutdown.
+    const { shutdown } = this.#config;
+    if (shutdown !== undefined) this.endForShutdown(shutdown.retryWindow);
   }
 
   send(data: unknown, options?: SendOptions): boolean {
@@ -217,9 +263,9 @@ export class SseStream implements SseController {
     // Hand this tick's chunks to the socket now, so what is measured is what
     // the client has yet to take.
     runDeferred();
-    this.flush();
+    this.#write();
     const res = this.#res;
-    while (this.#state === OPEN && res.writableNeedDrain) {
+    while (this.#state === OPEN && this.#wire.writableNeedDrain) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           res.off("drain", done);
@@ -282,29 +328,87 @@ export class SseStream implements SseController {
     this.close();
   }
 
+  /**
+   * Ends the stream for a server shutdown: the client comes back after a
+   * random delay within `retryWindow` ms, so clients don't all return in
+   * the same instant. @internal
+   */
+  endForShutdown(retryWindow: number): void {
+    if (retryWindow > 0) this.closeWithRetry(Math.floor(Math.random() * retryWindow));
+    else this.close();
+  }
+
+  /**
+   * Tears down a response that has not closed yet: its client has not taken
+   * the last bytes in time. @internal
+   */
+  cut(): void {
+    this.#markClosed();
+    // A connection that has not passed on the last bytes is stuck, and
+    // whatever else shares it with this response is stuck behind it.
+    if (!this.#responseClosed()) this.#destroyResponse(true);
+  }
+
   /** Resolves when the response has closed (finished or torn down). @internal */
   ended(): Promise<void> {
-    const res = this.#res;
-    if (res.closed) return Promise.resolve();
-    return new Promise((resolve) => res.once("close", () => resolve()));
+    if (this.#responseClosed()) return Promise.resolve();
+    return new Promise((resolve) => this.#res.once("close", () => resolve()));
   }
 
   /** Sends what accumulated this tick in one write. @internal */
   flush(): void {
-    if (this.#state !== OPEN) return;
-    const chunk = this.#takePending();
-    if (chunk === undefined) return;
-    const res = this.#res;
-    if (res.destroyed) return;
-    res.write(chunk);
-    this.#flushCompression();
-    this.#unsentAfterWrite = res.writableLength;
+    this.#scheduled = false;
+    this.#write();
   }
 
   /** The response closed underneath us: the client left or the socket died. @internal */
   handleGone(): void {
     this.#takePending();
     this.#markClosed();
+  }
+
+  /** The client has taken a write larger than the bound: what waited behind it goes out. @internal */
+  handleDrain(): void {
+    this.#behindLargeWrite = false;
+    this.#unsentAfterWrite = this.#wire.writableLength;
+    if (this.#state === OPEN && this.#pending.length > 0 && !this.#scheduled) this.#schedule();
+  }
+
+  #write(): void {
+    if (this.#state !== OPEN || this.#behindLargeWrite) return;
+    const bytes = this.#pendingBytes;
+    const chunk = this.#takePending();
+    if (chunk === undefined) return;
+    const res = this.#res;
+    const wire = this.#wire;
+    if (wire.destroyed) return;
+    const accepted = res.write(chunk);
+    this.#flushCompression();
+    if (!accepted && bytes > this.#config.maxBufferedBytes) {
+      // Whatever comes next waits until the client has taken this; the
+      // response says so with `drain`, through the listener all share.
+      this.#behindLargeWrite = true;
+      res.once("drain", onResponseDrain);
+    }
+    this.#unsentAfterWrite = wire.writableLength;
+  }
+
+  // Tells this stream when the response closes, through the one listener
+  // function all responses share. A response that closed already is gone now.
+  #watchResponse(): void {
+    const res = this.#res;
+    if (res[streamOf] === this) return;
+    if (this.#responseClosed()) {
+      this.handleGone();
+      return;
+    }
+    // An outer sse() instance's stream may have registered first; this one takes its place.
+    if (res[streamOf] === undefined) res.on("close", onResponseClose);
+    res[streamOf] = this;
+  }
+
+  #responseClosed(): boolean {
+    return this.#wire.closed || this.#wire.destroyed;
   }
 
   #enqueue(chunk: Chunk): boolean {
@@ -316,7 +420,7 @@ export class SseStream implements SseController {
       this.open();
       if (this.closed) return false;
     }
-    if (this.#pending.length === 0) {
+    if (!this.#scheduled) {
       // The bound applies to bytes the client has had a chance to take and
       // hasn't: what earlier ticks left unsent. This tick's own bytes don't
       // count yet, so one event larger than the bound still reaches a client
@@ -324,19 +428,32 @@ export class SseStream implements SseController {
       // bytes only change between ticks or when pending chunks go out, so
       // one look per batch is enough: a fan-out of a burst to thousands of
       // streams must not walk each response's write state for every event.
-      // Nor for every batch, while what the last write left is under the
-      // bound: that can only have shrunk since.
-      const max = this.#config.maxBufferedBytes;
-      if (this.#unsentAfterWrite > max && this.#res.writableLength > max) {
+      if (this.#overBound()) {
         this.#cutSlowClient();
         return false;
       }
-      dirty.push(this);
-      atTickEnd();
+      this.#schedule();
     }
     this.#pending.push(chunk);
     this.#pendingBytes += chunkSize(chunk);
     return true;
+  }
+
+  // Behind a write larger than the bound, only what waits behind it counts:
+  // the client may be taking the large one as fast as it can, and memory
+  // stays bounded all the same. Otherwise, what the socket has not sent;
+  // not even that while the last write left it under the bound, since it
+  // can only have shrunk.
+  #overBound(): boolean {
+    const max = this.#config.maxBufferedBytes;
+    if (this.#behindLargeWrite) return this.#pendingBytes > max;
+    return this.#unsentAfterWrite > max && this.#wire.writableLength > max;
+  }
+
+  #schedule(): void {
+    this.#scheduled = true;
+    dirty.push(this);
+    atTickEnd();
   }
 
   #takePending(): string | Buffer | undefined {
@@ -377,13 +494,31 @@ export class SseStream implements SseController {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#markClosed();
-    this.#res.destroy();
+    this.#destroyResponse(false);
+  }
+
+  // Over HTTP/2 the stream is reset with CANCEL, which the client tells from
+  // an end (a plain destroy resets with NO_ERROR, which reads as one). The
+  // connection goes too only when asked: other streams may share it.
+  #destroyResponse(withConnection: boolean): void {
+    const wire = this.#wire;
+    if (wire === this.#res) {
+      this.#res.destroy();
+      return;
+    }
+    const stream = wire as Http2Wire;
+    stream.close(NGHTTP2_CANCEL);
+    if (withConnection) stream.session?.destroy();
   }
 
   #markClosed(): void {
     if (this.#state === CLOSED) return;
     const wasOpen = this.#state === OPEN;
     this.#state = CLOSED;
+    if (this.#behindLargeWrite) {
+      this.#behindLargeWrite = false;
+      this.#res.off("drain", onResponseDrain);
+    }
     if (wasOpen) this.#config.openStreams.delete(this);
     this.#abort?.abort();
   }

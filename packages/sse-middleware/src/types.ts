@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { PreparedEvent } from "./format.js";
 
 /** Options of one `sse()` middleware instance, validated when it is created. */
@@ -13,7 +14,8 @@ export interface SseOptions {
   /**
    * Per-connection bound on bytes written but not yet taken by the client.
    * Past it the connection is cut, and the client resumes from history when
-   * it reconnects. Default 1 MiB.
+   * it reconnects. A larger write still goes out; what follows it waits, and
+   * counts against the bound, until the client has taken it. Default 1 MiB.
    */
   maxBufferedBytes?: number;
   /**
@@ -83,7 +85,10 @@ export interface SseController {
   close(): void;
   /** The `Last-Event-ID` the client sent, decoded as UTF-8; `undefined` when absent or invalid. */
   readonly lastEventId: string | undefined;
-  /** Aborted when the client goes away or {@link SseController.close} runs. */
+  /**
+   * Aborted when the client goes away, written to or not, or when
+   * {@link SseController.close} runs.
+   */
   readonly signal: AbortSignal;
   /** Whether the stream has ended, from either side. */
   readonly closed: boolean;
@@ -99,15 +104,26 @@ export interface CloseAllOptions {
   retryWindow?: number;
 }
 
-/** The request handler `sse()` returns, plus control over its streams. */
+/**
+ * The request handler `sse()` returns, plus control over its streams. It
+ * runs in Express (4 and 5), in a plain node:http handler, and in a plain
+ * handler on node:http2's compatibility API.
+ */
 export interface SseMiddleware {
-  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  (
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
+    next: (error?: unknown) => void,
+  ): void;
   /** How many streams of this instance are open. */
   readonly size: number;
   /**
    * Ends every open stream of this instance, for server shutdown: pending
    * events are delivered, then each client gets a jittered `retry` and the
-   * end of its stream. Resolves when every response has finished.
+   * end of its stream. Resolves when every response has finished, and at
+   * the latest `retryWindow` + 2 s after the call: a client that has not
+   * taken its last bytes by then is cut, its connection closed. A stream
+   * that opens after the call is ended at once the same way.
    */
   close(options?: CloseAllOptions): Promise<void>;
 }

@@ -2,47 +2,80 @@ import express5 from "express";
 import express4 from "express4";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sse } from "sse-middleware";
-import { aborted, delay, listen, nextTurn, request, type TestServer } from "./http-harness.js";
+import {
+  aborted,
+  delay,
+  listen,
+  nextTurn,
+  plainApp,
+  request,
+  type Protocol,
+  type TestApp,
+  type TestServer,
+} from "./http-harness.js";
 
-let server: TestServer | undefined;
+let server: Pick<TestServer, "close" | "url" | "request"> | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
 
-describe.each([
-  ["Express 5", express5],
-  ["Express 4", express4],
-])("%s", (_name, express) => {
-  async function serve(setup: (app: ReturnType<typeof express>) => void): Promise<string> {
+/** Express apps as a TestApp: the same tests run on them and on plain handlers. */
+function expressApp(express: typeof express4 | typeof express5) {
+  return (): TestApp & { handler: Parameters<typeof listen>[0] } => {
     const app = express();
+    return {
+      use: (handler) => void app.use(handler),
+      get: (path, ...handlers) => void app.get(path, ...handlers),
+      head: (path, ...handlers) => void app.head(path, ...handlers),
+      handler: app,
+    };
+  };
+}
+
+describe.each<[string, () => TestApp & { handler: Parameters<typeof listen>[0] }, Protocol]>([
+  ["Express 5 over http/1.1", expressApp(express5), "http/1.1"],
+  ["Express 4 over http/1.1", expressApp(express4), "http/1.1"],
+  ["plain handlers over h2c", plainApp, "h2c"],
+])("%s", (_name, makeApp, protocol) => {
+  const http1 = protocol === "http/1.1";
+
+  async function serve(setup: (app: TestApp) => void): Promise<string> {
+    const app = makeApp();
     setup(app);
-    server = await listen(app);
-    return server.url;
+    const testServer = await listen(app.handler, { protocol });
+    server = testServer;
+    return testServer.url;
+  }
+
+  /** A request to `url` over this block's protocol. */
+  function get(url: string, options: { method?: string; headers?: Record<string, string> } = {}) {
+    return request(url, { ...options, protocol });
   }
 
   it("answers with status 200 and exactly the SSE headers, flushed on open before any event", async () => {
     const url = await serve((app) => {
       app.get("/", sse(), (_req, res) => res.sse.open());
     });
-    const stream = await request(`${url}/`);
+    const stream = await get(`${url}/`);
     expect(stream.status).toBe(200);
     expect(stream.headers["content-type"]).toBe("text/event-stream");
     expect(stream.headers["cache-control"]).toBe("no-cache, no-transform");
     expect(stream.headers["x-accel-buffering"]).toBe("no");
-    expect(stream.headers["connection"]).toBe("keep-alive");
+    // Said on HTTP/1.1 for proxies; HTTP/2 forbids connection-specific headers.
+    expect(stream.headers["connection"]).toBe(http1 ? "keep-alive" : undefined);
     expect(stream.text()).toBe("");
     stream.destroy();
   });
 
-  it("honours a client's Connection: close instead of forcing keep-alive", async () => {
+  it.runIf(http1)("honours a client's Connection: close instead of forcing keep-alive", async () => {
     const url = await serve((app) => {
       app.get("/", sse(), (_req, res) => {
         res.sse.send("x");
         res.sse.close();
       });
     });
-    const stream = await request(`${url}/`, { headers: { Connection: "close" } });
+    const stream = await get(`${url}/`, { headers: { Connection: "close" } });
     expect(stream.headers["connection"]).toBe("close");
     expect(await stream.ended).toBe("data: x\n\n");
   });
@@ -58,7 +91,7 @@ describe.each([
         res.sse.close();
       });
     });
-    const stream = await request(`${url}/`);
+    const stream = await get(`${url}/`);
     expect(await stream.ended).toBe(
       'data: 1700000000000\n\nid: 7\nevent: note\nretry: 5000\ndata: a\ndata: b\n\n: hi\n\ndata: {"ok":true}\n\n',
     );
@@ -73,10 +106,11 @@ describe.each([
     const url = await serve((app) => {
       app.use(sse());
       app.get("/json", (_req, res) => {
-        res.json({ plain: true });
+        res.setHeader("Content-Type", "application/json; charset=utf-8");
+        res.end(JSON.stringify({ plain: true }));
       });
     });
-    const response = await request(`${url}/json`);
+    const response = await get(`${url}/json`);
     expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toMatch(/^application\/json/);
     expect(response.headers["x-accel-buffering"]).toBeUndefined();
@@ -91,7 +125,7 @@ describe.each([
         sendAfterHead = res.sse.send("never");
       });
     });
-    const response = await request(`${url}/`, { method: "HEAD" });
+    const response = await get(`${url}/`, { method: "HEAD" });
     expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toBe("text/event-stream");
     expect(await response.ended).toBe("");
@@ -105,7 +139,7 @@ describe.each([
         res.sse.close();
       });
     });
-    const response = await request(`${url}/`);
+    const response = await get(`${url}/`);
     expect(await response.ended).toBe("retry: 1500\n\ndata: x\n\n");
   });
 
@@ -113,7 +147,7 @@ describe.each([
     const url = await serve((app) => {
       app.get("/", sse({ keepAlive: 10 }), (_req, res) => res.sse.open());
     });
-    const stream = await request(`${url}/`);
+    const stream = await get(`${url}/`);
     const text = await stream.waitFor((received) => received.startsWith(":\n\n:\n\n:\n\n"));
     expect(text.replaceAll(":\n\n", "")).toBe("");
     expect(stream.events).toEqual([]);
@@ -128,7 +162,7 @@ describe.each([
         res.sse.send("first");
       });
     });
-    const stream = await request(`${url}/`);
+    const stream = await get(`${url}/`);
     await stream.waitFor((text) => text.length > 0);
     await delay(50);
     controller?.send("last");
@@ -147,7 +181,7 @@ describe.each([
           res.sse.open();
         });
       });
-      const streams = await Promise.all(Array.from({ length: 10 }, () => request(`${url}/`)));
+      const streams = await Promise.all(Array.from({ length: 10 }, () => get(`${url}/`)));
       const heartbeats = setIntervalSpy.mock.calls.filter((call) => call[1] === 60_000);
       expect(heartbeats).toHaveLength(1);
       const timer = setIntervalSpy.mock.results[setIntervalSpy.mock.calls.indexOf(heartbeats[0]!)]?.value;
@@ -176,7 +210,7 @@ describe.each([
         };
       });
     });
-    const stream = await request(`${url}/`);
+    const stream = await get(`${url}/`);
     expect(await stream.ended).toBe("data: bye\n\n");
     expect(after).toEqual({ closed: true, aborted: true, send: false, comment: false });
   });
@@ -192,7 +226,7 @@ describe.each([
         opened();
       });
     });
-    const stream = await request(`${url}/`);
+    const stream = await get(`${url}/`);
     await isOpen;
     await stream.waitFor((text) => text === "data: hello\n\n");
     expect(controller?.closed).toBe(false);
@@ -210,11 +244,11 @@ describe.each([
         res.end();
       });
     });
-    await (await request(`${url}/`)).ended;
-    await (await request(`${url}/`, { headers: { "Last-Event-ID": "42" } })).ended;
+    await (await get(`${url}/`)).ended;
+    await (await get(`${url}/`, { headers: { "Last-Event-ID": "42" } })).ended;
     // Node's client sends header strings as latin1 bytes: this is "é-✓" in UTF-8.
     const utf8AsLatin1 = Buffer.from("é-✓", "utf8").toString("latin1");
-    await (await request(`${url}/`, { headers: { "Last-Event-ID": utf8AsLatin1 } })).ended;
+    await (await get(`${url}/`, { headers: { "Last-Event-ID": utf8AsLatin1 } })).ended;
     expect(ids).toEqual([undefined, "42", "é-✓"]);
   });
 
@@ -226,8 +260,8 @@ describe.each([
         res.end();
       });
     });
-    await (await request(`${url}/`, { headers: { "Last-Event-ID": "\xff\xfe" } })).ended;
-    await (await request(`${url}/`, { headers: { "Last-Event-ID": "1".repeat(1025) } })).ended;
+    await (await get(`${url}/`, { headers: { "Last-Event-ID": "\xff\xfe" } })).ended;
+    await (await get(`${url}/`, { headers: { "Last-Event-ID": "1".repeat(1025) } })).ended;
     expect(ids).toEqual([undefined, undefined]);
   });
 
@@ -257,10 +291,12 @@ describe.each([
             thrown = error;
           }
           // Nothing was written, not even the headers: the handler can still answer otherwise.
-          res.status(500).type("text/plain").end(`headersSent=${res.headersSent}`);
+          res.statusCode = 500;
+          res.setHeader("Content-Type", "text/plain");
+          res.end(`headersSent=${res.headersSent}`);
         });
       });
-      const response = await request(`${url}/`);
+      const response = await get(`${url}/`);
       expect(response.status).toBe(500);
       expect(await response.ended).toBe("headersSent=false");
       expect(thrown).toBeInstanceOf(TypeError);
@@ -275,7 +311,7 @@ describe.each([
           res.sse.close();
         });
       });
-      const response = await request(`${url}/`);
+      const response = await get(`${url}/`);
       expect(await response.ended).toBe("data: before\n\ndata: after\n\n");
     });
   });

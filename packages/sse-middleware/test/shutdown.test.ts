@@ -3,7 +3,7 @@ import express from "express";
 import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { listen, request } from "./http-harness.js";
+import { Arrivals, listen, nextTurn, protocols, request, withSse } from "./http-harness.js";
 
 /**
  * Open sockets and servers by kind, to compare before and after. (Timers are
@@ -13,28 +13,38 @@ function openHandles(): string[] {
   return process.getActiveResourcesInfo().filter((name) => name.startsWith("TCP")).sort();
 }
 
-/** The open handles once closing sockets have finished closing (bounded in turns, not timed). */
-async function settledHandles(expected: string[]): Promise<string[]> {
+/**
+ * The handles open now that were not open before (counted, not just named),
+ * once closing sockets have finished closing (bounded in turns, not timed).
+ */
+async function handlesLeftSince(before: string[]): Promise<string[]> {
+  let left: string[] = [];
   for (let turn = 0; turn < 200; turn += 1) {
-    if (JSON.stringify(openHandles()) === JSON.stringify(expected)) break;
+    left = openHandles();
+    for (const handle of before) {
+      const at = left.indexOf(handle);
+      if (at !== -1) left.splice(at, 1);
+    }
+    if (left.length === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  return openHandles();
+  return left;
 }
 
-describe("sse().close(): ending every stream for server shutdown", () => {
+describe.each(protocols)("sse().close() over %s: ending every stream for server shutdown", (protocol) => {
   it("delivers every last event, then a jittered retry and the end of each stream, and leaves no handle open", async () => {
     const before = openHandles();
     const events = sse({ keepAlive: 60_000 });
     const channel = createChannel({ history: 100 });
     const controllers: SseController[] = [];
-    const app = express();
-    app.get("/events", events, (_req, res) => {
-      channel.subscribe(res.sse);
-      controllers.push(res.sse);
-    });
-    const server = await listen(app);
-    const clients = await Promise.all(Array.from({ length: 20 }, () => request(`${server.url}/events`)));
+    const server = await listen(
+      withSse(events, (_req, res) => {
+        channel.subscribe(res.sse);
+        controllers.push(res.sse);
+      }),
+      { protocol },
+    );
+    const clients = await Promise.all(Array.from({ length: 20 }, () => server.request("/events")));
     expect(events.size).toBe(20);
 
     for (let i = 1; i <= 100; i += 1) channel.publish(`last words ${i}`);
@@ -55,21 +65,83 @@ describe("sse().close(): ending every stream for server shutdown", () => {
     expect(new Set(retries).size).toBeGreaterThan(1);
 
     await server.close();
-    expect(await settledHandles(before)).toEqual(before);
+    expect(await handlesLeftSince(before)).toEqual([]);
+  });
+
+  it("ends a stream that opens after close() at once, with a retry, so a client that comes back can't hold up the shutdown", async () => {
+    const events = sse({ keepAlive: false });
+    const channel = createChannel();
+    const server = await listen(withSse(events, (_req, res) => channel.subscribe(res.sse)), { protocol });
+    const early = await server.request("/");
+    await events.close({ retryWindow: 1000 });
+    await early.ended;
+    // The keep-alive connection is still served: the client comes straight back.
+    const late = await server.request("/");
+    const body = await late.ended;
+    expect(body).toMatch(/^retry: \d+\n\n$/);
+    expect(Number(/retry: (\d+)/.exec(body)![1])).toBeLessThan(1000);
+    expect(events.size).toBe(0);
+    expect(channel.size).toBe(0);
+    await server.close();
   });
 
   it("with retryWindow 0, ends streams without a retry", async () => {
     const events = sse();
-    const app = express();
-    app.get("/", events, (_req, res) => res.sse.send("bye?"));
-    const server = await listen(app);
-    const client = await request(`${server.url}/`);
+    const server = await listen(withSse(events, (_req, res) => res.sse.send("bye?")), { protocol });
+    const client = await server.request("/");
     await client.waitFor((text) => text.includes("bye?"));
     await events.close({ retryWindow: 0 });
     expect(await client.ended).toBe("data: bye?\n\n");
     await server.close();
   });
 
+  it("resolves with a client that stopped reading: the readers get every event, the stalled one is cut", async () => {
+    const events = sse({ keepAlive: false });
+    const channel = createChannel();
+    const arrivals = new Arrivals<SseController>();
+    const server = await listen(
+      withSse(events, (_req, res) => {
+        channel.subscribe(res.sse);
+        arrivals.push(res.sse);
+      }),
+      { protocol },
+    );
+    const stalled = await server.request("/");
+    await arrivals.atLeast(1);
+    stalled.pause();
+    const stalledController = arrivals.items[0]!;
+    const readers = await Promise.all(Array.from({ length: 3 }, () => server.request("/")));
+    await arrivals.atLeast(4);
+
+    // Publish until the stalled client holds 300 KB the server could not send
+    // (past whatever the connection's buffers and windows take in).
+    const payload = "s".repeat(10_000);
+    let published = 0;
+    while (stalledController.bufferedBytes < 300_000 && published < 5_000) {
+      for (let i = 0; i < 5; i += 1, published += 1) channel.publish(payload, { event: "last" });
+      await nextTurn();
+    }
+    expect(stalledController.bufferedBytes).toBeGreaterThanOrEqual(300_000);
+    channel.publish("the very last", { event: "last" });
+    published += 1;
+
+    await events.close({ retryWindow: 0 });
+
+    expect(events.size).toBe(0);
+    for (const reader of readers) {
+      await reader.ended;
+      expect(reader.events).toHaveLength(published);
+      expect(reader.events.at(-1)?.data).toBe("the very last");
+    }
+    stalled.resume();
+    await stalled.closed;
+    await expect(stalled.ended).rejects.toThrow();
+    expect(stalled.events.length).toBeLessThan(published);
+    await server.close();
+  }, 20_000);
+});
+
+describe("sse().close() options", () => {
   it("rejects a bad retryWindow with a TypeError", async () => {
     await expect(sse().close({ retryWindow: -1 })).rejects.toThrow(/retryWindow must be a non-negative integer/);
     await expect(sse().close({ window: 5 } as never)).rejects.toThrow(TypeError);
