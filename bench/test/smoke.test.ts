@@ -75,5 +75,6 @@ describe("bench smoke", () => {
     expect(ours.entry).toBe(join(workspaceRoot, "packages", "sse-middleware", "dist", "index.js"));
     // The library has no dependencies: everything it loads is its own build.
     expect(ours.files.every((file) => file.path.startsWith(join(workspaceRoot, "packages", "sse-middleware", "dist")))).toBe(true);
-  });
+    // A build and seven processes: seconds on a quiet machine, more on a shared one.
+  }, 60_000);
 });

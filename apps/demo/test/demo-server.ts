@@ -14,6 +14,8 @@ export interface DemoServer {
   readonly sources: SseSources;
   /** Closes the server and cuts every open connection, as a crash or a restart would. */
   stop(): Promise<void>;
+  /** Cuts every open connection and goes on listening, as when the network between drops. */
+  dropConnections(): void;
 }
 
 /** Starts `createDemo(options)` on 127.0.0.1, on `port` or, by default, any free port. */
@@ -34,6 +36,9 @@ export async function startDemo(options: DemoOptions, port = 0): Promise<DemoSer
     port: actualPort,
     server,
     sources,
+    dropConnections() {
+      server.closeAllConnections();
+    },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

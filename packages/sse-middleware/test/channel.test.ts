@@ -184,9 +184,11 @@ describe("subscribe", () => {
   it("stops delivering after unsubscribe", async () => {
     const channel = createChannel();
     let unsubscribe: (() => void) | undefined;
+    let controller: SseController | undefined;
     const app = express();
     app.get("/events", sse(), (_req, res) => {
       unsubscribe = channel.subscribe(res.sse);
+      controller = res.sse;
       res.sse.send("subscribed");
     });
     server = await listen(app);
@@ -196,7 +198,9 @@ describe("subscribe", () => {
     expect(channel.size).toBe(0);
     channel.publish("missed");
     channel.publish("missed too");
-    expect(client.text()).toBe("data: subscribed\n\n");
+    // Sent after the publishes: had they been delivered, they would come first.
+    controller!.send("marker");
+    expect(await client.waitFor((t) => t.includes("marker"))).toBe("data: subscribed\n\ndata: marker\n\n");
     client.destroy();
   });
 });
