@@ -1,7 +1,7 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "sse-middleware";
-import { aborted, Arrivals, listen, rawGet, request, type TestServer } from "./http-harness.js";
+import { aborted, Arrivals, listen, rawGet, request, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {
