@@ -1,9 +1,9 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNotificationChannel } from "../apps/demo/src/notifications.js";
-import { createRedisNotificationChannel, type RedisNotificationChannel } from "../apps/demo/src/redis-notifications.js";
-import { startRedisServer, type RedisServer } from "../packages/sse-redis/test/redis-server.js";
-import type { DemoServer } from "../apps/demo/test/demo-server.js";
+import { createNotificationChannel } from "sse-middleware-demo/notifications";
+import { createRedisNotificationChannel, type RedisNotificationChannel } from "sse-middleware-demo/redis-notifications";
+import { startRedisServer, type RedisServer } from "sse-testkit/redis-server";
+import type { DemoServer } from "sse-middleware-demo/test/demo-server";
 import { launchChromium, type HeadlessChromium } from "./chromium.js";
 import {
   noticeShown,

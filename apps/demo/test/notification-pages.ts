@@ -1,7 +1,7 @@
 // What a page of the inbox does, from Node: picking a user name (the
 // cookie), an EventSource on the stream, and posting a message.
 import { EventSource } from "eventsource";
-import { Arrivals } from "../../../packages/sse-middleware/test/http-harness.js";
+import { Arrivals } from "sse-testkit/http";
 
 /** One notification as a page got it. */
 export interface Received {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisNotificationChannel } from "../src/redis-notifications.js";
-import { startRedisServer, type RedisServer } from "../../../packages/sse-redis/test/redis-server.js";
+import { startRedisServer, type RedisServer } from "sse-testkit/redis-server";
 import { startDemo } from "./demo-server.js";
 import { catchesUpOnItsOwnAfterReconnecting, routesEachNoteToItsUser, startsFreshWithoutLastEventId } from "./inbox-scenarios.js";
 import { openPage, post } from "./notification-pages.js";

@@ -2,7 +2,7 @@ import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "sse-middleware";
 import { openEventStream, type EventStream } from "sse-middleware/testing";
-import { aborted, Arrivals, listen, rawGet, request, type TestServer } from "./http-harness.js";
+import { aborted, Arrivals, listen, rawGet, request, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 const streams: EventStream[] = [];

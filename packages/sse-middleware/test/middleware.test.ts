@@ -11,7 +11,7 @@ import {
   type Protocol,
   type TestApp,
   type TestServer,
-} from "./http-harness.js";
+} from "sse-testkit/http";
 
 let server: Pick<TestServer, "close" | "url" | "request"> | undefined;
 afterEach(async () => {

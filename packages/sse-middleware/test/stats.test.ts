@@ -8,7 +8,7 @@ import {
   type StreamOpenMessage,
   type StreamRefusedMessage,
 } from "sse-middleware";
-import { aborted, Arrivals, listen, nextTurn, protocols, withSse, type RawStream, type TestServer } from "./http-harness.js";
+import { aborted, Arrivals, listen, nextTurn, protocols, withSse, type RawStream, type TestServer } from "sse-testkit/http";
 
 let server: Pick<TestServer, "close"> | undefined;
 afterEach(async () => {

@@ -8,7 +8,7 @@ import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse } from "sse-middleware";
 import { openEventStream, type EventStream } from "sse-middleware/testing";
-import { selfSignedCertificate, withSse } from "./http-harness.js";
+import { selfSignedCertificate, withSse } from "sse-testkit/http";
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL("..", import.meta.url));

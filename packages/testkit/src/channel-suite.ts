@@ -28,7 +28,7 @@ import {
   type RawStream,
   type SseResponse,
   type TestServer,
-} from "../../sse-middleware/test/http-harness.js";
+} from "./http.js";
 
 /** One instance of a channel under test, with `publish` and `close` made async for every store. */
 export interface ChannelInstance {
