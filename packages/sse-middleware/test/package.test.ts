@@ -42,4 +42,18 @@ describe("the built package (dist/), as Node loads it by name", () => {
     });
     expect(stdout).toBe('text/event-stream\nid: 1\ndata: {"loaded":"function"}\n\n');
   });
+
+  it("reads a route with sse-middleware/testing through require (its CommonJS entry)", async () => {
+    // The route is served and read in one process, both through require().
+    const script = `
+const { sse } = require("sse-middleware");
+const { openEventStream } = require("sse-middleware/testing");
+const listener = (req, res) => sse()(req, res, () => { res.sse.send("hi", { id: "1" }); res.sse.close(); });
+openEventStream(listener, "/").then(async (stream) => {
+  process.stdout.write(JSON.stringify(await stream.next()));
+  await stream.close();
+});`;
+    const { stdout } = await run(process.execPath, ["--input-type=commonjs", "--no-warnings", "-e", script], { cwd: packageDir });
+    expect(JSON.parse(stdout)).toEqual({ event: "message", data: "hi", id: "1" });
+  });
 });
