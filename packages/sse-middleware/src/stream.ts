@@ -506,17 +506,18 @@ export class SseStream implements SseController {
     const res = this.#res;
     this.#state = CLOSED;
     this.#abort?.abort();
-    const { openStreams, maxConnections } = this.#config;
-    openStreams.counters.refused += 1;
-    if (streamRefusedChannel.hasSubscribers) {
-      streamRefusedChannel.publish({ request: this.#req, response: res, maxConnections } satisfies StreamRefusedMessage);
-    }
     if (!res.headersSent) {
       res.statusCode = 503;
       res.setHeader("Retry-After", String(Math.max(1, Math.ceil((this.#config.retry ?? DEFAULT_RETRY_AFTER_MS) / 1000))));
       res.setHeader("Content-Type", "text/plain; charset=utf-8");
     }
     res.end("Too many open event streams; retry later.\n");
+    const { openStreams, maxConnections } = this.#config;
+    openStreams.counters.refused += 1;
+    // Told once the answer is out, so a subscriber sees the 503.
+    if (streamRefusedChannel.hasSubscribers) {
+      streamRefusedChannel.publish({ request: this.#req, response: res, maxConnections } satisfies StreamRefusedMessage);
+    }
   }
 
   // Compression middleware buffers until told to flush; an event that sits
