@@ -8,7 +8,7 @@ import {
   type StorePage,
   type SubscribeOptions,
 } from "./engine.js";
-import { assertInteger, assertOptions, optionError, resolveTopics } from "./options.js";
+import { assertInteger, optionError, readOptions, resolveTopics } from "./options.js";
 import type { SseController } from "./types.js";
 
 export type { SubscribeOptions } from "./engine.js";
@@ -169,8 +169,7 @@ export function resolvePublishOptions(
   options: unknown,
   known: readonly string[] = PUBLISH_OPTIONS,
 ): { event: string | undefined; id: string | undefined; topics: readonly string[] | undefined } {
-  assertOptions(options, "publish()", known);
-  const { event, id, topics } = options as PublishOptions;
+  const { event, id, topics } = readOptions<PublishOptions>(options, "publish()", known);
   if (event !== undefined) assertEventName(event);
   if (id !== undefined) assertEventId(id);
   return { event, id, topics: topics === undefined ? undefined : resolveTopics(topics, "publish()", { emptyMeansNone: false }) };
@@ -183,8 +182,7 @@ export function resolvePublishOptions(
  * @throws TypeError for an invalid option.
  */
 export function createChannel<Events extends EventMap = EventMap>(options: ChannelOptions = {}): Channel<Events> {
-  assertOptions(options, "createChannel()", CHANNEL_OPTIONS);
-  const { history = 0, onError } = options;
+  const { history = 0, onError } = readOptions<ChannelOptions>(options, "createChannel()", CHANNEL_OPTIONS);
   assertInteger(history, "createChannel()", "history", { min: 0, rule: "a non-negative integer of events" });
   const store = new MemoryStore(history);
   const engine = createChannelEngine(store, { newest: undefined, onError: resolveOnError(onError, "createChannel()") });

@@ -10,7 +10,7 @@
  * with them on timing through the neutral per-tick scheduler (tick.ts).
  */
 import { joinPreparedEvents, prepareEvent, prepareLastEventId, type PreparedEvent } from "./format.js";
-import { assertOptions, optionError, resolveTopics } from "./options.js";
+import { optionError, readOptions, resolveTopics } from "./options.js";
 import { defer, lastDeferred, runDeferred, type DeferredTask } from "./tick.js";
 import type { SseController } from "./types.js";
 
@@ -176,8 +176,7 @@ const SUBSCRIBE_OPTIONS = ["topics", "filter"];
 function resolveSubscribeOptions(
   options: unknown,
 ): { topics: ReadonlySet<string> | undefined; filter: ((event: PreparedEvent) => boolean) | undefined } {
-  assertOptions(options, "subscribe()", SUBSCRIBE_OPTIONS);
-  const { topics, filter } = options as SubscribeOptions;
+  const { topics, filter } = readOptions<SubscribeOptions>(options, "subscribe()", SUBSCRIBE_OPTIONS);
   if (filter !== undefined && typeof filter !== "function") throw optionError("subscribe()", "filter", "a function", filter);
   const names = topics === undefined ? undefined : resolveTopics(topics, "subscribe()", { emptyMeansNone: true });
   return { topics: names === undefined ? undefined : new Set(names), filter };

@@ -9,11 +9,15 @@ import {
   formatRetry,
   formatValidatedEvent,
   MAX_ID_BYTES,
+  NO_FIELDS,
   isPreparedEvent,
+  ownEventFields,
+  type EventFields,
   type PreparedEvent,
   serializeData,
 } from "./format.js";
 import type { OpenStreams } from "./open-streams.js";
+import { readOptions } from "./options.js";
 import { atTickEnd, onTickEnd, runDeferred } from "./tick.js";
 import type { PipeOptions, SendOptions, SseController } from "./types.js";
 
@@ -109,18 +113,22 @@ export function decodeLastEventId(raw: string | string[] | undefined): string | 
   return eventIdProblem(id) === undefined ? id : undefined;
 }
 
+const PIPE_OPTIONS = ["event"];
 const SEND_OPTION_NAMES = new Set(["event", "id", "retry"]);
 
-function assertSendOptions(options: unknown): asserts options is SendOptions {
+/** The fields of send()'s options, checked: its own keys only (see ownEventFields). */
+function sendFields(options: unknown): EventFields {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`SSE send options must be an object, got ${describeValue(options)}`);
   }
-  for (const key in options) {
+  for (const key of Object.keys(options)) {
     if (!SEND_OPTION_NAMES.has(key)) {
       throw new TypeError(`SSE send option ${JSON.stringify(key)} is unknown; expected event, id or retry`);
     }
   }
-  assertEventFields(options);
+  const fields = ownEventFields(options as SendOptions);
+  assertEventFields(fields);
+  return fields;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
@@ -241,8 +249,8 @@ export class SseStream implements SseController {
 
   send(data: unknown, options?: SendOptions): boolean {
     if (this.#state === CLOSED) return false;
-    if (options !== undefined) assertSendOptions(options);
-    return this.#enqueue(formatValidatedEvent(serializeData(data), options ?? {}));
+    const fields = options === undefined ? NO_FIELDS : sendFields(options);
+    return this.#enqueue(formatValidatedEvent(serializeData(data), fields));
   }
 
   sendPrepared(event: PreparedEvent): boolean {
@@ -282,7 +290,7 @@ export class SseStream implements SseController {
     if (!isAsyncIterable(source)) {
       throw new TypeError(`pipe() takes an iterable or async iterable, got ${describeValue(source)}`);
     }
-    const { event } = options;
+    const { event } = readOptions<PipeOptions>(options, "pipe()", PIPE_OPTIONS);
     if (event !== undefined) assertEventName(event);
     const fields = event === undefined ? undefined : { event };
     const iterator =

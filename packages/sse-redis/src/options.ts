@@ -1,5 +1,5 @@
 /** The options of `createRedisChannel`, and their validation. */
-import { assertInteger, assertOptions, describeValue } from "sse-middleware/adapter";
+import { assertInteger, describeValue, readOptions } from "sse-middleware/adapter";
 import { redactUrl } from "./redis-connection.js";
 
 /** Options of `createRedisChannel`. */
@@ -53,14 +53,13 @@ function assertUrl(url: unknown): asserts url is string {
  * @throws TypeError naming the bad value and the rule it broke.
  */
 export function resolveRedisChannelOptions(options: unknown): ResolvedRedisChannelOptions {
-  assertOptions(options, WHERE, OPTION_NAMES);
   const {
     url,
     stream,
     maxLen = DEFAULT_MAX_LEN,
     connectTimeout = DEFAULT_CONNECT_TIMEOUT_MS,
     onError,
-  } = options as Partial<RedisChannelOptions>;
+  } = readOptions<RedisChannelOptions>(options, WHERE, OPTION_NAMES);
   assertUrl(url);
   if (typeof stream !== "string" || stream === "") {
     throw new TypeError(`${WHERE} stream must be a non-empty string (the stream's key), got ${describeValue(stream)}`);

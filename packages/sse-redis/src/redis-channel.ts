@@ -123,7 +123,8 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
 
   return {
     async publish(data: unknown, publishOptions: RedisPublishOptions = {}): Promise<string> {
-      if (typeof publishOptions === "object" && publishOptions !== null && "id" in publishOptions) {
+      // Its own key only: an `id` on Object.prototype (a pollution elsewhere) must not refuse every publish.
+      if (typeof publishOptions === "object" && publishOptions !== null && Object.hasOwn(publishOptions, "id")) {
         throw new TypeError('publish() option "id" is not supported: a Redis channel\'s ids are the entry ids Redis assigns');
       }
       const { event, topics } = resolvePublishOptions(publishOptions, ["event", "topics"]);
