@@ -156,6 +156,12 @@ type Phase<Position> =
 
 interface Subscription<Position> {
   readonly stream: SseController;
+  /**
+   * The stream's signal as read once, at subscribe: the key it is kept
+   * under. A controller of the app's own making might hand out another
+   * signal on each read; the subscription must still be found to leave.
+   */
+  readonly signal: AbortSignal;
   readonly topics: ReadonlySet<string> | undefined;
   readonly filter: ((event: PreparedEvent) => boolean) | undefined;
   phase: Phase<Position>;
@@ -378,6 +384,10 @@ export function createChannelEngine<Position>(
     } catch {
       // A controller of the app's own making may throw here too; it is gone either way.
     }
+    report(error);
+  }
+
+  function report(error: unknown): void {
     try {
       onError(error);
     } catch {
@@ -386,7 +396,7 @@ export function createChannelEngine<Position>(
   }
 
   function remove(subscription: Subscription<Position>): void {
-    const signal = subscription.stream.signal;
+    const { signal } = subscription;
     if (subscriptions.get(signal) !== subscription) return;
     subscriptions.delete(signal);
     signal.removeEventListener("abort", onAbort);
@@ -400,7 +410,7 @@ export function createChannelEngine<Position>(
   }
 
   function isActive(subscription: Subscription<Position>): boolean {
-    return subscriptions.get(subscription.stream.signal) === subscription && !subscription.stream.closed;
+    return subscriptions.get(subscription.signal) === subscription && !subscription.stream.closed;
   }
 
   // One function for every subscription: the signal says whose stream went.
@@ -523,6 +533,7 @@ export function createChannelEngine<Position>(
       const replay = lastEventId !== undefined && lastEventId !== newest?.id;
       const subscription: Subscription<Position> = {
         stream,
+        signal,
         topics,
         filter,
         phase: replay ? { kind: "catching-up", held: [], overflows: 0 } : { kind: "live" },
@@ -531,14 +542,8 @@ export function createChannelEngine<Position>(
         cursor: undefined,
         touchedBy: 0,
       };
-      if (!replay && lastEventId === undefined && newest !== undefined) {
-        // Tell a new client where it joined, without firing an event: if it
-        // drops before the next event, it still resumes from here.
-        if (joinBlock?.id !== newest.id) joinBlock = prepareLastEventId(newest.id);
-        if (!stream.sendPrepared(joinBlock)) return () => {};
-      }
-      subscriptions.set(signal, subscription);
       signal.addEventListener("abort", onAbort);
+      subscriptions.set(signal, subscription);
       if (topics !== undefined) {
         for (const topic of topics) {
           let members = byTopic.get(topic);
@@ -546,7 +551,15 @@ export function createChannelEngine<Position>(
           members.add(subscription);
         }
       }
-      if (replay) void catchUp(subscription, lastEventId);
+      if (!replay && lastEventId === undefined && newest !== undefined) {
+        // Tell a new client where it joined, without firing an event: if it
+        // drops before the next event, it still resumes from here.
+        if (joinBlock?.id !== newest.id) joinBlock = prepareLastEventId(newest.id);
+        if (!send(subscription, joinBlock)) return () => {};
+      }
+      // Whatever the stream throws on the way (a controller of the app's
+      // own making) ends this subscriber and is reported, like a filter's.
+      if (replay) catchUp(subscription, lastEventId).catch((error: unknown) => fail(subscription, error));
       return () => {
         if (!isActive(subscription)) return;
         // What was received before it left was meant for it.
@@ -587,7 +600,12 @@ export function createChannelEngine<Position>(
         run: () => {
           for (const subscription of [...subscriptions.values()]) {
             remove(subscription);
-            subscription.stream.close();
+            try {
+              subscription.stream.close();
+            } catch (error) {
+              // One controller's bug must not keep the others open.
+              report(error);
+            }
           }
         },
       });
