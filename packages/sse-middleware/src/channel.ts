@@ -74,7 +74,7 @@ export interface Channel<Events extends EventMap = EventMap> {
    * the channel no longer holds gets an `event: reset` (its data: the oldest
    * id kept) and the whole window. The subscriber leaves by itself when its
    * stream closes; subscribing the same stream again replaces its topics and
-   * filter.
+   * filter from then on, without a second replay.
    * @returns a function that unsubscribes.
    * @throws TypeError for bad topics or filter.
    */

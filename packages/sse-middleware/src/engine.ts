@@ -155,15 +155,16 @@ type Phase<Position> =
   | { readonly kind: "live" };
 
 interface Subscription<Position> {
-  readonly stream: SseController;
+  /** Replaced, with the topics and filter, when the stream subscribes again. */
+  stream: SseController;
   /**
    * The stream's signal as read once, at subscribe: the key it is kept
    * under. A controller of the app's own making might hand out another
    * signal on each read; the subscription must still be found to leave.
    */
   readonly signal: AbortSignal;
-  readonly topics: ReadonlySet<string> | undefined;
-  readonly filter: ((event: PreparedEvent) => boolean) | undefined;
+  topics: ReadonlySet<string> | undefined;
+  filter: ((event: PreparedEvent) => boolean) | undefined;
   phase: Phase<Position>;
   /** Live: the engine's sequence number of the last received event it was given or passed over. */
   seenSeq: number;
@@ -400,13 +401,58 @@ export function createChannelEngine<Position>(
     if (subscriptions.get(signal) !== subscription) return;
     subscriptions.delete(signal);
     signal.removeEventListener("abort", onAbort);
-    if (subscription.topics !== undefined) {
-      for (const topic of subscription.topics) {
-        const members = byTopic.get(topic);
-        members?.delete(subscription);
-        if (members?.size === 0) byTopic.delete(topic);
-      }
+    unindex(subscription);
+  }
+
+  function index(subscription: Subscription<Position>): void {
+    if (subscription.topics === undefined) return;
+    for (const topic of subscription.topics) {
+      let members = byTopic.get(topic);
+      if (members === undefined) byTopic.set(topic, (members = new Set()));
+      members.add(subscription);
     }
+  }
+
+  function unindex(subscription: Subscription<Position>): void {
+    if (subscription.topics === undefined) return;
+    for (const topic of subscription.topics) {
+      const members = byTopic.get(topic);
+      members?.delete(subscription);
+      if (members?.size === 0) byTopic.delete(topic);
+    }
+  }
+
+  /**
+   * A stream subscribed again keeps its place: its subscription takes the
+   * new topics and filter from here on, with no second replay and no
+   * second join block.
+   */
+  function replace(
+    subscription: Subscription<Position>,
+    stream: SseController,
+    topics: ReadonlySet<string> | undefined,
+    filter: ((event: PreparedEvent) => boolean) | undefined,
+  ): void {
+    unindex(subscription);
+    subscription.stream = stream;
+    subscription.topics = topics;
+    subscription.filter = filter;
+    index(subscription);
+    const { phase } = subscription;
+    // Held under the old topics: the replay reads the rest from the store instead.
+    if (phase.kind === "catching-up") {
+      phase.held = [];
+      phase.overflows += 1;
+    }
+  }
+
+  function unsubscriber(subscription: Subscription<Position>): () => void {
+    return () => {
+      if (!isActive(subscription)) return;
+      // What was received before it left was meant for it.
+      runDeferred();
+      remove(subscription);
+    };
   }
 
   function isActive(subscription: Subscription<Position>): boolean {
@@ -525,9 +571,16 @@ export function createChannelEngine<Position>(
       stream.open();
       if (stream.closed) return () => {};
       const signal = stream.signal;
-      // Subscribing a stream again replaces its subscription (new topics or filter).
       const previous = subscriptions.get(signal);
-      if (previous !== undefined) remove(previous);
+      if (previous !== undefined) {
+        // What was received before the call goes out under the old topics and filter.
+        runDeferred();
+        if (subscriptions.get(signal) === previous) {
+          replace(previous, stream, topics, filter);
+          return unsubscriber(previous);
+        }
+        if (stream.closed) return () => {};
+      }
       const lastEventId = stream.lastEventId;
       // A client that saw the newest event needs no replay.
       const replay = lastEventId !== undefined && lastEventId !== newest?.id;
@@ -544,13 +597,7 @@ export function createChannelEngine<Position>(
       };
       signal.addEventListener("abort", onAbort);
       subscriptions.set(signal, subscription);
-      if (topics !== undefined) {
-        for (const topic of topics) {
-          let members = byTopic.get(topic);
-          if (members === undefined) byTopic.set(topic, (members = new Set()));
-          members.add(subscription);
-        }
-      }
+      index(subscription);
       if (!replay && lastEventId === undefined && newest !== undefined) {
         // Tell a new client where it joined, without firing an event: if it
         // drops before the next event, it still resumes from here.
@@ -560,12 +607,7 @@ export function createChannelEngine<Position>(
       // Whatever the stream throws on the way (a controller of the app's
       // own making) ends this subscriber and is reported, like a filter's.
       if (replay) catchUp(subscription, lastEventId).catch((error: unknown) => fail(subscription, error));
-      return () => {
-        if (!isActive(subscription)) return;
-        // What was received before it left was meant for it.
-        runDeferred();
-        remove(subscription);
-      };
+      return unsubscriber(subscription);
     },
 
     receive,
