@@ -72,7 +72,7 @@ export interface Channel<Events extends EventMap = EventMap> {
    * Replays the kept events after the stream's `lastEventId` that are meant
    * for it, then delivers live events, with no gap and no duplicate. An id
    * the channel no longer holds gets an `event: reset` (its data: the oldest
-   * id kept) and the whole window. The subscriber leaves by itself when its
+   * kept id meant for it) and the whole window. The subscriber leaves by itself when its
    * stream closes; subscribing the same stream again replaces its topics and
    * filter from then on, without a second replay.
    * @returns a function that unsubscribes.
@@ -134,7 +134,6 @@ class MemoryStore implements ChannelStore<number> {
     for (let seq = after! + 1; seq <= last; seq += 1) events.push(this.#ring[seq % this.#ring.length]!);
     return {
       reset,
-      oldestId: reset && first <= this.lastSeq ? this.#ring[first % this.#ring.length]!.id : "",
       after: reset ? undefined : after,
       events,
       complete: last === this.lastSeq,

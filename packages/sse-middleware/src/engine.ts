@@ -36,8 +36,6 @@ export interface StorePage<Position> {
    * events it cannot get back. `events` then start at the oldest kept.
    */
   readonly reset: boolean;
-  /** On a reset, the oldest id kept ("" when none is): the data of the `reset` event. */
-  readonly oldestId: string;
   /** When not a reset: the position the page follows (that of the id or position asked for). */
   readonly after: Position | undefined;
   /** The events, in order. */
@@ -75,8 +73,11 @@ export type ChannelErrorHandler = (error: unknown) => void;
 
 /** Options of {@link createChannelEngine}. */
 export interface EngineOptions<Position> {
-  /** The newest event the store held when the engine starts: where new subscribers join. */
-  readonly newest: { readonly id: string; readonly position: Position } | undefined;
+  /**
+   * The newest event the store held when the engine starts: where new
+   * subscribers join. Its topics say which new subscribers may be told its id.
+   */
+  readonly newest: StoredEvent<Position> | undefined;
   /** Reports what a subscriber's filter or stream threw; that subscriber has been ended. */
   readonly onError: ChannelErrorHandler;
 }
@@ -89,10 +90,11 @@ export interface ChannelEngine<Position> {
   receive(events: readonly StoredEvent<Position>[]): void;
   /**
    * The store's live feed skipped events it cannot hand over (it fell behind
-   * the window): live subscribers get `event: reset` with `oldestId`, in
-   * order, before what comes next.
+   * the window): live subscribers get `event: reset`, in order, before what
+   * comes next. Its data is the id of the first event after the gap meant
+   * for each (of those received in the same tick), or "" when none is.
    */
-  lost(oldestId: string): void;
+  lost(): void;
   /** How many subscribers there are. */
   readonly size: number;
   /** Whether `close()` has run. */
@@ -109,6 +111,13 @@ const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
 
 /** Events per store read while a subscriber catches up: what one replaying client holds at most. */
 const REPLAY_PAGE = 100;
+
+/**
+ * Topics whose newest event the engine remembers, to tell a new subscriber
+ * of them where it joined. Past this, the topics updated longest ago are
+ * forgotten (a subscriber of one then joins at an older event meant for it).
+ */
+const MAX_TRACKED_TOPICS = 10_000;
 
 /**
  * Live events held for one catching-up subscriber. Past this they are dropped
@@ -144,9 +153,19 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** An event of a batch: a stored one, or a notice (`reset`) that every live subscriber gets whatever its topics and filter. */
+/**
+ * An event of a batch: a stored one, or a notice that every live
+ * subscriber gets whatever its topics and filter (`reset`, naming the
+ * first event after it meant for that subscriber).
+ */
 interface BatchEvent<Position> extends StoredEvent<Position> {
   readonly notice: boolean;
+}
+
+/** A place a client may be told it joined at: an event's id and position. */
+interface JoinPoint<Position> {
+  readonly id: string;
+  readonly position: Position;
 }
 
 /** A subscriber's state: replaying from the store, holding the live events that arrive meanwhile, or live. */
@@ -211,8 +230,13 @@ export function createChannelEngine<Position>(
   const subscriptions = new Map<AbortSignal, Subscription<Position>>();
   const byTopic = new Map<string, Set<Subscription<Position>>>();
   const closing = new AbortController();
-  let newest = initialNewest;
+  let newest: JoinPoint<Position> | undefined;
+  // Ids a new subscriber may be told it joined at: only of events meant
+  // for it, so a join block never names another user's private event.
+  let newestUntargeted: JoinPoint<Position> | undefined;
+  const newestByTopic = new Map<string, JoinPoint<Position>>();
   let joinBlock: PreparedEvent | undefined;
+  let resetNotice: PreparedEvent | undefined;
   // Sequence numbers this engine gives received events, in order.
   let receivedSeq = 0;
   // The last sequence number a pass has taken.
@@ -221,6 +245,7 @@ export function createChannelEngine<Position>(
   // Batches deferred and not yet passed, oldest first; the last may still grow.
   const pending: Batch[] = [];
   let closed = false;
+  if (initialNewest !== undefined) track(initialNewest);
 
   /** A tick's events for one pass over the subscribers that get any of them. */
   class Batch implements DeferredTask {
@@ -228,6 +253,8 @@ export function createChannelEngine<Position>(
     /** The sequence number of `events[0]`. */
     readonly firstSeq: number;
     #untargeted = 0;
+    // A notice names a different event for each subscriber: no shared chunk then.
+    #notice = false;
     #shared: PreparedEvent | undefined;
 
     constructor(firstSeq: number) {
@@ -240,10 +267,11 @@ export function createChannelEngine<Position>(
 
     add(event: BatchEvent<Position>): void {
       this.events.push(event);
-      if (event.topics === undefined && event.prepared !== undefined) this.#untargeted += 1;
+      if (event.notice) this.#notice = true;
+      else if (event.topics === undefined && event.prepared !== undefined) this.#untargeted += 1;
     }
 
-    /** The untargeted events (and notices) as one chunk, made once for every subscriber no topic of the batch names. */
+    /** The untargeted events as one chunk, made once for every subscriber no topic of the batch names. */
     shared(): PreparedEvent | undefined {
       if (this.#shared === undefined && this.#untargeted > 0) {
         const untargeted: PreparedEvent[] = [];
@@ -273,7 +301,7 @@ export function createChannelEngine<Position>(
           }
         }
       }
-      if (this.#untargeted === 0) {
+      if (this.#untargeted === 0 && !this.#notice) {
         for (const subscription of touched) this.#give(subscription, pass);
       } else {
         // Iterating a Map while entries are deleted (a stream that closes) is safe.
@@ -290,7 +318,13 @@ export function createChannelEngine<Position>(
       }
       if (subscription.seenSeq >= this.lastSeq) return;
       const whole = subscription.seenSeq < this.firstSeq;
-      if (whole && subscription.touchedBy !== pass && subscription.filter === undefined && subscription.cursor === undefined) {
+      if (
+        whole &&
+        subscription.touchedBy !== pass &&
+        subscription.filter === undefined &&
+        subscription.cursor === undefined &&
+        !this.#notice
+      ) {
         // The common case: the same chunk, encoded once, for every such subscriber.
         subscription.seenSeq = this.lastSeq;
         const shared = this.shared();
@@ -325,29 +359,43 @@ export function createChannelEngine<Position>(
   function deliverEach(subscription: Subscription<Position>, events: readonly BatchEvent<Position>[], from: number): void {
     const chosen: PreparedEvent[] = [];
     let failure: { error: unknown } | undefined;
+    let resetOwed = false;
     for (let i = from; i < events.length; i += 1) {
       const event = events[i]!;
+      if (event.notice) {
+        resetOwed = true;
+        continue;
+      }
       const { cursor } = subscription;
-      if (cursor !== undefined && !event.notice) {
+      if (cursor !== undefined) {
         if (store.compare(event.position, cursor) <= 0) continue;
         subscription.cursor = undefined;
       }
       const { prepared } = event;
-      if (prepared === undefined) continue;
-      if (!event.notice) {
-        if (!reaches(subscription, event)) continue;
-        const verdict = accepts(subscription, prepared);
-        if (verdict !== true) {
-          if (verdict === false) continue;
-          failure = verdict;
-          break;
-        }
+      if (prepared === undefined || !reaches(subscription, event)) continue;
+      if (resetOwed) {
+        // Named after the first event meant for this subscriber, never another's.
+        chosen.push(resetNaming(event.id));
+        resetOwed = false;
+      }
+      const verdict = accepts(subscription, prepared);
+      if (verdict !== true) {
+        if (verdict === false) continue;
+        failure = verdict;
+        break;
       }
       chosen.push(prepared);
     }
+    if (resetOwed && failure === undefined) chosen.push(resetNaming(""));
     // What the filter took before it threw still goes out, as the stream's last words.
     if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : joinPreparedEvents(chosen));
     if (failure !== undefined) fail(subscription, failure.error);
+  }
+
+  /** The `reset` event whose data is `id`; the last one made is reused (subscribers alike get the same). */
+  function resetNaming(id: string): PreparedEvent {
+    if (resetNotice === undefined || resetNotice.data !== id) resetNotice = prepareEvent(id, { event: RESET_EVENT });
+    return resetNotice;
   }
 
   /**
@@ -467,9 +515,39 @@ export function createChannelEngine<Position>(
 
   function receive(events: readonly StoredEvent<Position>[]): void {
     for (const event of events) {
-      newest = { id: event.id, position: event.position };
+      track(event);
       take({ ...event, notice: false });
     }
+  }
+
+  /** Notes where a new subscriber would join after `event`, for everyone and for each of its topics. */
+  function track(event: StoredEvent<Position>): void {
+    const point: JoinPoint<Position> = { id: event.id, position: event.position };
+    newest = point;
+    if (event.prepared === undefined) return;
+    if (event.topics === undefined) {
+      newestUntargeted = point;
+      return;
+    }
+    for (const topic of event.topics) {
+      // Deleted first, so the Map's order is the order of the last update.
+      newestByTopic.delete(topic);
+      newestByTopic.set(topic, point);
+    }
+    while (newestByTopic.size > MAX_TRACKED_TOPICS) newestByTopic.delete(newestByTopic.keys().next().value!);
+  }
+
+  /** The newest event meant for a new subscriber, as far as the engine knows: the id its join block may name. */
+  function joinPoint(subscription: Subscription<Position>): JoinPoint<Position> | undefined {
+    let point = newestUntargeted;
+    if (subscription.topics === undefined) return point;
+    for (const topic of subscription.topics) {
+      const candidate = newestByTopic.get(topic);
+      if (candidate !== undefined && (point === undefined || store.compare(candidate.position, point.position) > 0)) {
+        point = candidate;
+      }
+    }
+    return point;
   }
 
   function take(event: BatchEvent<Position>): void {
@@ -498,6 +576,9 @@ export function createChannelEngine<Position>(
     const { stream } = subscription;
     let from: ReadFrom<Position> = { afterId: lastEventId };
     let failures = 0;
+    // A reset goes out with the first kept event meant for this subscriber,
+    // and names it: the oldest kept id may be another user's private event.
+    let resetOwed = false;
     while (isActive(subscription)) {
       const phase = subscription.phase as Phase<Position> & { kind: "catching-up" };
       const overflows = phase.overflows;
@@ -517,7 +598,7 @@ export function createChannelEngine<Position>(
       }
       if (!isActive(subscription)) return;
       if (page.reset) {
-        if (!send(subscription, prepareEvent(page.oldestId, { event: RESET_EVENT }))) return;
+        resetOwed = true;
         subscription.cursor = undefined;
       } else if (page.after !== undefined && (subscription.cursor === undefined || store.compare(page.after, subscription.cursor) > 0)) {
         subscription.cursor = page.after;
@@ -526,6 +607,10 @@ export function createChannelEngine<Position>(
         if (subscription.cursor !== undefined && store.compare(event.position, subscription.cursor) <= 0) continue;
         subscription.cursor = event.position;
         if (event.prepared === undefined || !reaches(subscription, event)) continue;
+        if (resetOwed) {
+          resetOwed = false;
+          if (!send(subscription, resetNaming(event.id))) return;
+        }
         const verdict = accepts(subscription, event.prepared);
         if (verdict === false) continue;
         if (verdict !== true) {
@@ -542,16 +627,18 @@ export function createChannelEngine<Position>(
       const overlaps =
         held.length > 0 && subscription.cursor !== undefined && store.compare(held[0]!.position, subscription.cursor) <= 0;
       if (overlaps || (page.complete && phase.overflows === overflows)) {
-        goLive(subscription, held);
+        goLive(subscription, held, resetOwed);
         return;
       }
       from = subscription.cursor === undefined ? { afterId: lastEventId } : { after: subscription.cursor };
     }
   }
 
-  function goLive(subscription: Subscription<Position>, held: readonly BatchEvent<Position>[]): void {
+  function goLive(subscription: Subscription<Position>, held: readonly BatchEvent<Position>[], resetOwed: boolean): void {
     const { cursor } = subscription;
     const fresh = cursor === undefined ? held : held.filter((event) => store.compare(event.position, cursor) > 0);
+    // Nothing kept was meant for it: the reset names the first live event held for it, if any.
+    if (resetOwed && !send(subscription, resetNaming(fresh[0]?.id ?? ""))) return;
     subscription.phase = { kind: "live" };
     // Held events are those passes took; the passes to come skip what the
     // replay already gave (it may have read ahead of the live feed) by the
@@ -598,10 +685,12 @@ export function createChannelEngine<Position>(
       signal.addEventListener("abort", onAbort);
       subscriptions.set(signal, subscription);
       index(subscription);
-      if (!replay && lastEventId === undefined && newest !== undefined) {
+      const join = !replay && lastEventId === undefined ? joinPoint(subscription) : undefined;
+      if (join !== undefined) {
         // Tell a new client where it joined, without firing an event: if it
-        // drops before the next event, it still resumes from here.
-        if (joinBlock?.id !== newest.id) joinBlock = prepareLastEventId(newest.id);
+        // drops before the next event, it still resumes from here. Only at
+        // an event meant for it: the newest event may be another user's.
+        if (joinBlock?.id !== join.id) joinBlock = prepareLastEventId(join.id);
         if (!send(subscription, joinBlock)) return () => {};
       }
       // Whatever the stream throws on the way (a controller of the app's
@@ -612,7 +701,7 @@ export function createChannelEngine<Position>(
 
     receive,
 
-    lost(oldestId: string): void {
+    lost(): void {
       // What a replay holds has the same hole: it reads on from the store instead.
       for (const { phase } of subscriptions.values()) {
         if (phase.kind !== "catching-up") continue;
@@ -621,7 +710,7 @@ export function createChannelEngine<Position>(
       }
       // A notice has no place in the store: nothing compares its position.
       const position = newest?.position as Position;
-      take({ position, id: "", prepared: prepareEvent(oldestId, { event: RESET_EVENT }), topics: undefined, notice: true });
+      take({ position, id: "", prepared: undefined, topics: undefined, notice: true });
     },
 
     get size(): number {
