@@ -11,7 +11,7 @@
  */
 import { joinPreparedEvents, prepareEvent, prepareLastEventId, type PreparedEvent } from "./format.js";
 import { optionError, readOptions, resolveTopics } from "./options.js";
-import { defer, lastDeferred, runDeferred, type DeferredTask } from "./tick.js";
+import { defer, enterCallout, lastDeferred, leaveCallout, runDeferred, type DeferredTask } from "./tick.js";
 import type { SseController } from "./types.js";
 
 /** One event as a store keeps it. */
@@ -406,10 +406,14 @@ export function createChannelEngine<Position>(
   function accepts(subscription: Subscription<Position>, event: PreparedEvent): boolean | { error: unknown } {
     const { filter } = subscription;
     if (filter === undefined) return true;
+    // A stream call the filter makes waits until this delivery is done.
+    enterCallout();
     try {
       return Boolean(filter(event));
     } catch (error) {
       return { error };
+    } finally {
+      leaveCallout();
     }
   }
 
@@ -437,10 +441,13 @@ export function createChannelEngine<Position>(
   }
 
   function report(error: unknown): void {
+    enterCallout();
     try {
       onError(error);
     } catch {
       // The reporter itself failed: nothing more can be done without crashing.
+    } finally {
+      leaveCallout();
     }
   }
 

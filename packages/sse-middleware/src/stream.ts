@@ -18,7 +18,7 @@ import {
 } from "./format.js";
 import type { OpenStreams } from "./open-streams.js";
 import { readOptions } from "./options.js";
-import { atTickEnd, onTickEnd, runDeferred } from "./tick.js";
+import { atTickEnd, defer, inCallout, onTickEnd, runDeferred } from "./tick.js";
 import type { PipeOptions, SendOptions, SseController } from "./types.js";
 
 /** What a stream needs from the `sse()` instance that made it. */
@@ -161,6 +161,9 @@ export class SseStream implements SseController {
   // can only shrink, as the socket drains.
   #unsentAfterWrite = 0;
   #abort: AbortController | undefined;
+  // close() was called from a callout (a filter): it happens once the
+  // delivery under way is done, and the stream counts as closed meanwhile.
+  #closing = false;
   /** When `maxAge` ends this stream; Infinity without one. @internal */
   expiresAt = Infinity;
 
@@ -177,7 +180,7 @@ export class SseStream implements SseController {
   }
 
   get closed(): boolean {
-    return this.#state === CLOSED;
+    return this.#state === CLOSED || this.#closing;
   }
 
   get lastEventId(): string | undefined {
@@ -314,7 +317,18 @@ export class SseStream implements SseController {
   }
 
   close(): void {
-    if (this.#state === CLOSED) return;
+    if (this.#state === CLOSED || this.#closing) return;
+    if (inCallout()) {
+      // From a filter: after the events it is delivering, which were published first.
+      this.#closing = true;
+      defer({
+        run: () => {
+          this.#closing = false;
+          this.close();
+        },
+      });
+      return;
+    }
     if (this.#state === IDLE) this.open();
     // open() ends a HEAD response at once.
     if (this.closed) return;
@@ -420,6 +434,12 @@ export class SseStream implements SseController {
   }
 
   #enqueue(chunk: Chunk): boolean {
+    if (inCallout()) {
+      // From a filter: after the events it is delivering, which were published first.
+      if (this.#closing) return false;
+      defer({ run: () => void this.#enqueue(chunk) });
+      return this.#state !== CLOSED;
+    }
     // Events published before this call go on the wire before it. A pass
     // may have found the client too slow and cut it.
     runDeferred();
