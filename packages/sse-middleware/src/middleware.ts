@@ -80,6 +80,8 @@ function resolveRetryWindow(options: unknown): number {
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
   const config = resolveOptions(options);
+  // The first close(): a later call waits for the same streams, not for none.
+  let closing: Promise<void> | undefined;
   const middleware = function sseMiddleware(
     req: IncomingMessage | Http2ServerRequest,
     res: ServerResponse | Http2ServerResponse,
@@ -95,24 +97,32 @@ export function sse(options: SseOptions = {}): SseMiddleware {
     }
     next();
   };
+
+  /** Ends every open stream for shutdown; resolves once each has finished or been cut. */
+  async function closeAll(retryWindow: number): Promise<void> {
+    config.shutdown = { retryWindow };
+    const streams = config.openStreams.list();
+    if (streams.length === 0) return;
+    const ended = Promise.all(streams.map((stream) => stream.ended()));
+    for (const stream of streams) stream.endForShutdown(retryWindow);
+    // A client that stopped reading would hold its response open forever.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<true>((resolve) => {
+      timer = setTimeout(resolve, retryWindow + SHUTDOWN_GRACE_MS, true);
+    });
+    const timedOut = await Promise.race([ended.then(() => false), late]);
+    clearTimeout(timer);
+    if (timedOut) for (const stream of streams) stream.cut();
+  }
+
   return Object.defineProperties(middleware, {
     size: { get: () => config.openStreams.size, enumerable: true },
     close: {
       value: async (closeOptions: CloseAllOptions = {}): Promise<void> => {
         const retryWindow = resolveRetryWindow(closeOptions);
-        config.shutdown = { retryWindow };
-        const streams = config.openStreams.list();
-        if (streams.length === 0) return;
-        const ended = Promise.all(streams.map((stream) => stream.ended()));
-        for (const stream of streams) stream.endForShutdown(retryWindow);
-        // A client that stopped reading would hold its response open forever.
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<true>((resolve) => {
-          timer = setTimeout(resolve, retryWindow + SHUTDOWN_GRACE_MS, true);
-        });
-        const timedOut = await Promise.race([ended.then(() => false), late]);
-        clearTimeout(timer);
-        if (timedOut) for (const stream of streams) stream.cut();
+        // The first call has ended every stream, which no longer counts as
+        // open while it waits for them to finish; wait with it.
+        return (closing ??= closeAll(retryWindow));
       },
     },
   }) as SseMiddleware;
