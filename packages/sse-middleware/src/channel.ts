@@ -82,8 +82,10 @@ export interface Channel<Events extends EventMap = EventMap> {
   /** How many subscribers are connected. */
   readonly size: number;
   /**
-   * Delivers everything published before the call, then ends every
-   * subscriber's stream; later subscribers are ended at once, and publish throws.
+   * Delivers everything published before the call to every live
+   * subscriber, then ends every subscriber's stream (one still catching up
+   * where its replay stands); later subscribers are ended at once, and
+   * publish throws.
    */
   close(): void;
 }

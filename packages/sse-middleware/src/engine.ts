@@ -99,7 +99,11 @@ export interface ChannelEngine<Position> {
   readonly size: number;
   /** Whether `close()` has run. */
   readonly closed: boolean;
-  /** Delivers what was received before the call, then ends every subscriber's stream; later subscribers end at once. */
+  /**
+   * Delivers what was received before the call to live subscribers, then
+   * ends every subscriber's stream (one catching up where its replay
+   * stands, with no gap); later subscribers end at once.
+   */
   close(): void;
 }
 
