@@ -11,7 +11,7 @@
  */
 import { joinPreparedEvents, prepareEvent, prepareLastEventId, type PreparedEvent } from "./format.js";
 import { optionError, readOptions, resolveTopics } from "./options.js";
-import { defer, enterCallout, lastDeferred, leaveCallout, runDeferred, type DeferredTask } from "./tick.js";
+import { defer, enterCallout, inCallout, lastDeferred, leaveCallout, runDeferred, type DeferredTask } from "./tick.js";
 import type { SseController } from "./types.js";
 
 /** One event as a store keeps it. */
@@ -508,9 +508,14 @@ export function createChannelEngine<Position>(
   function unsubscriber(subscription: Subscription<Position>): () => void {
     return () => {
       if (!isActive(subscription)) return;
-      // What was received before it left was meant for it.
-      runDeferred();
-      remove(subscription);
+      // What was received before it left was meant for it. From a filter,
+      // the pass under way has not reached every subscriber yet: it leaves
+      // after that pass.
+      if (inCallout()) defer({ run: () => remove(subscription) });
+      else {
+        runDeferred();
+        remove(subscription);
+      }
     };
   }
 
@@ -671,7 +676,12 @@ export function createChannelEngine<Position>(
       const signal = stream.signal;
       const previous = subscriptions.get(signal);
       if (previous !== undefined) {
-        // What was received before the call goes out under the old topics and filter.
+        // What was received before the call goes out under the old topics
+        // and filter (from a filter: once the pass under way is done).
+        if (inCallout()) {
+          defer({ run: () => void (subscriptions.get(signal) === previous && replace(previous, stream, topics, filter)) });
+          return unsubscriber(previous);
+        }
         runDeferred();
         if (subscriptions.get(signal) === previous) {
           replace(previous, stream, topics, filter);
