@@ -64,6 +64,12 @@ export function resolveRedisChannelOptions(options: unknown): ResolvedRedisChann
   if (typeof stream !== "string" || stream === "") {
     throw new TypeError(`${WHERE} stream must be a non-empty string (the stream's key), got ${describeValue(stream)}`);
   }
+  // Sent as UTF-8, a lone surrogate becomes U+FFFD: "a\uD800" and "a\uDC00"
+  // would be one key, and two channels would share each other's events.
+  // (String#isWellFormed is in Node 20; the ES2022 lib does not declare it.)
+  if (!(stream as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new TypeError(`${WHERE} stream must be well-formed Unicode (no lone surrogate), got ${describeValue(stream)}`);
+  }
   assertInteger(maxLen, WHERE, "maxLen", { min: 1, rule: "a positive integer of events" });
   assertInteger(connectTimeout, WHERE, "connectTimeout", {
     min: 1,
