@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { chunkSize, forgetJoin, joinChunks, type Chunk } from "./chunks.js";
 import {
@@ -192,6 +193,9 @@ export class SseStream implements SseController {
     // that never reads it (nor writes) costs no listener.
     if (this.#abort === undefined) {
       this.#abort = new AbortController();
+      // Every channel a stream joins listens here: a stream on eleven
+      // channels is no leak, and must not be warned about as one.
+      setMaxListeners(0, this.#abort.signal);
       if (this.#state === CLOSED) this.#abort.abort();
       else this.#watchResponse();
     }
