@@ -110,10 +110,12 @@ describe("topics", () => {
     let calls = 0;
     const lying = ["news"];
     // Valid the first time it is walked, something else after.
-    lying[Symbol.iterator] = function* () {
-      calls += 1;
-      yield (calls === 1 ? "news" : 42) as unknown as string;
-    };
+    Object.defineProperty(lying, Symbol.iterator, {
+      value: function* () {
+        calls += 1;
+        yield calls === 1 ? "news" : 42;
+      },
+    });
     channel.publish("story", { topics: lying });
     await client.waitFor((text) => text.includes("story"));
     expect(client.events.map((event) => event.data)).toEqual(["story"]);
