@@ -4,7 +4,7 @@
 // resumes it exactly, and no live event jumps the part it never got.
 import { afterEach, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, withSse, type TestServer } from "./http-harness.js";
+import { Arrivals, listen, slowUntil, withSse, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -21,30 +21,8 @@ it("ends a replaying subscriber where its replay stands, without the live events
   const arrivals = new Arrivals<SseController>();
   server = await listen(
     withSse(sse({ keepAlive: false }), (_req, res) => {
-      const stream = res.sse;
-      const slow: SseController = {
-        send: (data, options) => stream.send(data, options),
-        sendPrepared: (event) => stream.sendPrepared(event),
-        pipe: (source, options) => stream.pipe(source, options),
-        drain: () => released.then(() => stream.drain()),
-        get bufferedBytes() {
-          return Number.MAX_SAFE_INTEGER;
-        },
-        comment: (text) => stream.comment(text),
-        open: () => stream.open(),
-        close: () => stream.close(),
-        get lastEventId() {
-          return stream.lastEventId;
-        },
-        get signal() {
-          return stream.signal;
-        },
-        get closed() {
-          return stream.closed;
-        },
-      };
-      channel.subscribe(slow);
-      arrivals.push(stream);
+      channel.subscribe(slowUntil(res.sse, released));
+      arrivals.push(res.sse);
     }),
   );
   const client = await server.request("/", { headers: { "Last-Event-ID": "100" } });

@@ -5,7 +5,7 @@
 // never stops other subscribers, and never leaves the subscriber behind.
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, withSse, type TestServer } from "./http-harness.js";
+import { serveStreams as serveEach, wrapController as wrap, type Arrivals, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -13,42 +13,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A controller of the app's own making around a real stream, with some members replaced. */
-function wrap(stream: SseController, replaced: Partial<Record<keyof SseController, PropertyDescriptor>>): SseController {
-  const wrapper: SseController = {
-    send: (data, options) => stream.send(data, options),
-    sendPrepared: (event) => stream.sendPrepared(event),
-    pipe: (source, options) => stream.pipe(source, options),
-    drain: () => stream.drain(),
-    get bufferedBytes() {
-      return stream.bufferedBytes;
-    },
-    comment: (text) => stream.comment(text),
-    open: () => stream.open(),
-    close: () => stream.close(),
-    get lastEventId() {
-      return stream.lastEventId;
-    },
-    get signal() {
-      return stream.signal;
-    },
-    get closed() {
-      return stream.closed;
-    },
-  };
-  return Object.defineProperties(wrapper, replaced);
-}
-
 /** Serves `/` with each request's real controller handed to `handle`. */
 async function serveStreams(handle: (stream: SseController) => void): Promise<Arrivals<SseController>> {
-  const arrivals = new Arrivals<SseController>();
-  server = await listen(
-    withSse(sse({ keepAlive: false }), (_req, res) => {
-      handle(res.sse);
-      arrivals.push(res.sse);
-    }),
-  );
-  return arrivals;
+  const served = await serveEach(sse({ keepAlive: false }), handle);
+  server = served.server;
+  return served.arrivals;
 }
 
 /** Unhandled rejections while `body` runs (vitest would only report them after the file). */

@@ -4,7 +4,7 @@
 // join block moves its Last-Event-ID past events it never got.
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, withSse, type TestServer } from "./http-harness.js";
+import { serveStreams as serveEach, slowUntil, type Arrivals, type TestServer } from "./http-harness.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -13,14 +13,9 @@ afterEach(async () => {
 });
 
 async function serveStreams(handle: (stream: SseController) => void): Promise<Arrivals<SseController>> {
-  const arrivals = new Arrivals<SseController>();
-  server = await listen(
-    withSse(sse({ keepAlive: false }), (_req, res) => {
-      handle(res.sse);
-      arrivals.push(res.sse);
-    }),
-  );
-  return arrivals;
+  const served = await serveEach(sse({ keepAlive: false }), handle);
+  server = served.server;
+  return served.arrivals;
 }
 
 const dataOf = (events: { data: string }[]): string[] => events.map((event) => event.data);
@@ -61,43 +56,20 @@ describe("subscribing the same stream again", () => {
     // A client that is slow until the test says so: the replay waits on drain() after its first event.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    let slow = true;
-    const gatedStreams: SseController[] = [];
-    const arrivals = await serveStreams((stream) => {
-      const gated: SseController = {
-        send: (data, options) => stream.send(data, options),
-        sendPrepared: (event) => stream.sendPrepared(event),
-        pipe: (source, options) => stream.pipe(source, options),
-        drain: () => released.then(() => stream.drain()),
-        get bufferedBytes() {
-          return slow ? Number.MAX_SAFE_INTEGER : stream.bufferedBytes;
-        },
-        comment: (text) => stream.comment(text),
-        open: () => stream.open(),
-        close: () => stream.close(),
-        get lastEventId() {
-          return stream.lastEventId;
-        },
-        get signal() {
-          return stream.signal;
-        },
-        get closed() {
-          return stream.closed;
-        },
-      };
-      gatedStreams.push(gated);
-      channel.subscribe(gated);
+    const slowStreams: SseController[] = [];
+    await serveStreams((stream) => {
+      const slow = slowUntil(stream, released);
+      slowStreams.push(slow);
+      channel.subscribe(slow);
     });
     const client = await server!.request("/", { headers: { "Last-Event-ID": "0x" } });
-    await arrivals.atLeast(1);
     await client.waitFor((text) => text.includes("data: 1\n"));
     channel.publish("b1", { topics: ["b"] });
     channel.publish("u1");
-    channel.subscribe(gatedStreams[0]!, { topics: ["b"] });
+    channel.subscribe(slowStreams[0]!, { topics: ["b"] });
     channel.publish("b2", { topics: ["b"] });
     channel.publish("c1", { topics: ["c"] });
     channel.publish("end");
-    slow = false;
     release();
     await client.waitFor((text) => text.includes("data: end"));
     const events = client.events.filter((event) => event.event !== "reset");
