@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedisServer } from "../packages/sse-redis/test/redis-server.js";
+import { startRedisServer } from "sse-testkit/redis-server";
 import { packPackage, root } from "./pack.js";
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { DemoServer } from "../apps/demo/test/demo-server.js";
+import type { DemoServer } from "sse-middleware-demo/test/demo-server";
 import { useBrowserSuite } from "./suite.js";
 import { saveScreenshot, updateDocs } from "./screenshots.js";
 

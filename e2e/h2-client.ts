@@ -4,7 +4,7 @@
 import http2 from "node:http2";
 import { createGunzip } from "node:zlib";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { Arrivals } from "../packages/sse-middleware/test/http-harness.js";
+import { Arrivals } from "sse-testkit/http";
 import { siteName } from "./proxy-configs.js";
 import type { RunningProxy } from "./proxies.js";
 

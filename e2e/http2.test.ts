@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sse } from "sse-middleware";
-import { listen, routes, withSse } from "../packages/sse-middleware/test/http-harness.js";
+import { listen, routes, withSse } from "sse-testkit/http";
 import { launchChromium, type HeadlessChromium } from "./chromium.js";
 
 let browser: HeadlessChromium | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { demoPerTest } from "../apps/demo/test/demo-server.js";
-import { post } from "../apps/demo/test/notification-pages.js";
+import { demoPerTest } from "sse-middleware-demo/test/demo-server";
+import { post } from "sse-middleware-demo/test/notification-pages";
 import { openEventStream } from "./h2-client.js";
 import { nginxGzip, siteName, type ProxySite } from "./proxy-configs.js";
 import { proxiesPerTest } from "./proxies.js";

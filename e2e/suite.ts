@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
-import type { DemoOptions } from "../apps/demo/src/app.js";
+import type { DemoOptions } from "sse-middleware-demo/app";
 import { launchChromium, type HeadlessChromium } from "./chromium.js";
-import { demoPerTest, type DemoServer } from "../apps/demo/test/demo-server.js";
+import { demoPerTest, type DemoServer } from "sse-middleware-demo/test/demo-server";
 
 /** What a browser test file works with; see {@link useBrowserSuite}. */
 export interface BrowserSuite {

@@ -59,7 +59,7 @@ describe("bench smoke", () => {
     expect(renderTables(results)).toContain("### 6. Scale-out");
     expect(renderTables(results)).toContain("### 7. Import cost");
     expect(renderChart(results)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
-  }, 90_000);
+  }, 300_000);
 
   it("lists every file an import loaded once, with its size on disk, its entry among them", async () => {
     // On its own (vitest -t), this test must not find dist/ missing.

@@ -1,6 +1,6 @@
-import { createRedisChannel } from "sse-middleware-redis";
 import { createApp } from "./app.js";
 import { createNotificationChannel, type NotificationChannel } from "./notifications.js";
+import { createRedisNotificationChannel, NOTIFICATIONS_STREAM } from "./redis-notifications.js";
 
 function readPositiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -12,9 +12,6 @@ function readPositiveInt(name: string, fallback: number): number {
   return value;
 }
 
-/** The Redis stream every instance of the demo shares when REDIS_URL is set. */
-const NOTIFICATIONS_STREAM = "sse-demo:notifications";
-
 /**
  * The notifications channel: in memory, or on Redis when REDIS_URL is set,
  * so that several instances (say on ports 3000 and 3001) serve one page.
@@ -22,7 +19,7 @@ const NOTIFICATIONS_STREAM = "sse-demo:notifications";
 async function notificationChannel(): Promise<{ channel: NotificationChannel; where: string }> {
   const url = process.env.REDIS_URL;
   if (url === undefined || url === "") return { channel: createNotificationChannel(), where: "in memory" };
-  const channel = await createRedisChannel({ url, stream: NOTIFICATIONS_STREAM, maxLen: 100 });
+  const channel = await createRedisNotificationChannel(url);
   return { channel, where: `on Redis stream ${NOTIFICATIONS_STREAM}` };
 }
 

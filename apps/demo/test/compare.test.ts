@@ -58,9 +58,11 @@ describe("the demo's /compare endpoints, over one clock per run", () => {
   });
 
   it("answers a poll at once, with only the ticks after `after`", async () => {
+    // The first tick is a minute away: a poll that waited for it would time the test out.
+    const slow = await start({ ticks: 2, intervalMs: 60_000 });
+    expect(await getTicks(`${slow}/poll?run=${(await newRun(slow)).run}&after=0`)).toEqual([]);
     const base = await start({ ticks: 2, intervalMs: 20 });
     const { run } = await newRun(base);
-    expect(await getTicks(`${base}/poll?run=${run}&after=0`)).toEqual([]);
     await getTicks(`${base}/long-poll?run=${run}&after=1`);
     expect((await getTicks(`${base}/poll?run=${run}&after=1`)).map((tick) => tick.id)).toEqual([2]);
     expect(await getTicks(`${base}/poll?run=${run}&after=2`)).toEqual([]);

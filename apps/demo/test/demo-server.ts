@@ -10,6 +10,8 @@ export interface DemoServer {
   readonly port: number;
   /** Closes the server and cuts every open connection, as a crash or a restart would. */
   stop(): Promise<void>;
+  /** Cuts every open connection and goes on listening, as when the network between drops. */
+  dropConnections(): void;
 }
 
 /** Starts `createApp(options)` on 127.0.0.1, on `port` or, by default, any free port. */
@@ -27,6 +29,9 @@ export async function startDemo(options: DemoOptions, port = 0): Promise<DemoSer
   return {
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
+    dropConnections() {
+      server.closeAllConnections();
+    },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,6 @@
 import { EventSource } from "eventsource";
 import { describe, expect, it } from "vitest";
-import { Arrivals } from "../../../packages/sse-middleware/test/http-harness.js";
+import { Arrivals } from "sse-testkit/http";
 import { demoPerTest } from "./demo-server.js";
 
 const startDemo = demoPerTest();

@@ -1,4 +1,4 @@
-import { startRedisServer } from "../../../packages/sse-redis/test/redis-server.js";
+import { startRedisServer } from "sse-testkit/redis-server";
 import type { ContenderName, RedisContenderName } from "../contenders.js";
 import { withServers } from "../server/bench-server.js";
 import type { BenchSession } from "../session.js";

@@ -9,7 +9,7 @@ import {
   withSse,
   type SseResponse,
   type TestServer,
-} from "./http-harness.js";
+} from "sse-testkit/http";
 
 let server: Pick<TestServer, "close"> | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "sse-middleware";
-import { aborted, Arrivals, listen, rawGet, request, wrapController, type TestServer } from "./http-harness.js";
+import { aborted, Arrivals, listen, rawGet, request, wrapController, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -171,9 +171,11 @@ describe("subscribe", () => {
   it("stops delivering after unsubscribe", async () => {
     const channel = createChannel();
     let unsubscribe: (() => void) | undefined;
+    let controller: SseController | undefined;
     const app = express();
     app.get("/events", sse(), (_req, res) => {
       unsubscribe = channel.subscribe(res.sse);
+      controller = res.sse;
       res.sse.send("subscribed");
     });
     server = await listen(app);
@@ -183,7 +185,9 @@ describe("subscribe", () => {
     expect(channel.size).toBe(0);
     channel.publish("missed");
     channel.publish("missed too");
-    expect(client.text()).toBe("data: subscribed\n\n");
+    // Sent after the publishes: had they been delivered, they would come first.
+    controller!.send("marker");
+    expect(await client.waitFor((t) => t.includes("marker"))).toBe("data: subscribed\n\ndata: marker\n\n");
     client.destroy();
   });
 });

@@ -4,7 +4,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createChannel, sse } from "sse-middleware";
-import { listen, type TestServer } from "./http-harness.js";
+import { listen, type TestServer } from "sse-testkit/http";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

@@ -4,7 +4,7 @@
 // resumes it exactly, and no live event jumps the part it never got.
 import { afterEach, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, slowUntil, withSse, type TestServer } from "./http-harness.js";
+import { Arrivals, listen, slowUntil, withSse, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {

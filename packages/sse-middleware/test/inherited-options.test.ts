@@ -5,7 +5,7 @@
 // user's private topic, or lift the slow-client bound.
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, prepareEvent, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, withSse, type TestServer } from "./http-harness.js";
+import { Arrivals, listen, withSse, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {

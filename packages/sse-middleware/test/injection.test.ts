@@ -3,8 +3,8 @@ import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController } from "sse-middleware";
-import { listen, request, requestWithRawLastEventId, type TestServer } from "./http-harness.js";
-import { BREAKS, forged } from "./injection-cases.js";
+import { listen, request, requestWithRawLastEventId, type TestServer } from "sse-testkit/http";
+import { BREAKS, forged } from "sse-testkit/injection-cases";
 
 type Misuse = (sse: SseController, channel: Channel, value: string) => unknown;
 

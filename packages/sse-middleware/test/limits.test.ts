@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { aborted, listen, plainApp, protocols, type TestApp, type TestServer } from "./http-harness.js";
+import { aborted, listen, plainApp, protocols, type TestApp, type TestServer } from "sse-testkit/http";
 
 let server: Pick<TestServer, "close" | "request"> | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // read as a leak in the process's warnings.
 import { afterEach, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, withSse, type TestServer } from "./http-harness.js";
+import { Arrivals, listen, withSse, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { sse } from "sse-middleware";
 import {
   aborted,
-  delay,
   listen,
   nextTurn,
   plainApp,
@@ -12,7 +11,7 @@ import {
   type Protocol,
   type TestApp,
   type TestServer,
-} from "./http-harness.js";
+} from "sse-testkit/http";
 
 let server: Pick<TestServer, "close" | "url" | "request"> | undefined;
 afterEach(async () => {
@@ -162,12 +161,19 @@ describe.each<[string, () => TestApp & { handler: Parameters<typeof listen>[0] }
         res.sse.send("first");
       });
     });
-    const stream = await get(`${url}/`);
-    await stream.waitFor((text) => text.length > 0);
-    await delay(50);
-    controller?.send("last");
-    controller?.close();
-    expect(await stream.ended).toBe("data: first\n\ndata: last\n\n");
+    // Without this, the test would pass with keepAlive ignored too: the
+    // default heartbeat (15 s) would not come within it either.
+    const setIntervalSpy = vi.spyOn(globalThis, "setInterval");
+    try {
+      const stream = await get(`${url}/`);
+      await stream.waitFor((text) => text.length > 0);
+      expect(setIntervalSpy).not.toHaveBeenCalled();
+      controller?.send("last");
+      controller?.close();
+      expect(await stream.ended).toBe("data: first\n\ndata: last\n\n");
+    } finally {
+      setIntervalSpy.mockRestore();
+    }
   });
 
   it("runs one heartbeat timer for all streams of an instance, and releases it when they close", async () => {

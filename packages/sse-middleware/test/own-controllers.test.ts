@@ -5,7 +5,7 @@
 // never stops other subscribers, and never leaves the subscriber behind.
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { serveStreams as serveEach, wrapController as wrap, type Arrivals, type TestServer } from "./http-harness.js";
+import { serveStreams as serveEach, wrapController as wrap, type Arrivals, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -4,7 +4,7 @@
 // the rules it had, whether the pass had come to it yet or not.
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, withSse, type RawStream, type TestServer } from "./http-harness.js";
+import { Arrivals, listen, withSse, type RawStream, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {

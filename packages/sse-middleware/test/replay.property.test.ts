@@ -2,7 +2,7 @@ import express from "express";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController } from "sse-middleware";
-import { aborted, listen, request, type RawStream, type TestServer } from "./http-harness.js";
+import { aborted, listen, request, type RawStream, type TestServer } from "sse-testkit/http";
 
 // One server for every run; each run swaps in a fresh channel.
 let server: TestServer;

@@ -4,7 +4,7 @@
 // join block moves its Last-Event-ID past events it never got.
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { serveStreams as serveEach, slowUntil, type Arrivals, type TestServer } from "./http-harness.js";
+import { serveStreams as serveEach, slowUntil, type Arrivals, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -4,7 +4,7 @@ import express from "express";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel, formatEvent, sse, type Channel } from "sse-middleware";
-import { listen, type TestServer } from "./http-harness.js";
+import { listen, type TestServer } from "sse-testkit/http";
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 3000);
 

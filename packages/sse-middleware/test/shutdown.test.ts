@@ -3,7 +3,7 @@ import express from "express";
 import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { createChannel, sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, nextTurn, protocols, request, withSse } from "./http-harness.js";
+import { Arrivals, listen, nextTurn, protocols, request, withSse } from "sse-testkit/http";
 
 /**
  * Open sockets and servers by kind, to compare before and after. (Timers are

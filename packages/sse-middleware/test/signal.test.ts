@@ -2,7 +2,7 @@ import { getEventListeners } from "node:events";
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { sse, type SseController } from "sse-middleware";
-import { Arrivals, listen, nextTurn, protocols, startRequest, withSse, type TestServer } from "./http-harness.js";
+import { Arrivals, listen, nextTurn, protocols, startRequest, withSse, type TestServer } from "sse-testkit/http";
 
 let server: Pick<TestServer, "close"> | undefined;
 afterEach(async () => {

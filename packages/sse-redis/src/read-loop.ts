@@ -7,7 +7,7 @@
  * nothing; when the loop fell further behind than the window (the entries
  * after its last id were trimmed), it says so before going on.
  */
-import { retryDelay, sleep } from "./backoff.js";
+import { retryDelay, sleep } from "sse-middleware/adapter";
 import type { StreamEntry } from "./entry.js";
 import { readMissed } from "./missed-entries.js";
 import type { RedisConnection } from "./redis-connection.js";

@@ -6,7 +6,7 @@
  * the close are bounded.
  */
 import { createClient } from "redis";
-import { retryDelay } from "./backoff.js";
+import { retryDelay } from "sse-middleware/adapter";
 
 /** What a connection is for; it shows in Redis's `CLIENT LIST` as `sse-middleware-redis:<role>`. */
 export type ConnectionRole = "commands" | "reader";

@@ -5,9 +5,9 @@
 import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RedisChannel } from "sse-middleware-redis";
-import { delay, type RawStream } from "../../sse-middleware/test/http-harness.js";
+import { delay, type RawStream } from "sse-testkit/http";
 import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
-import { startRedisServer, type RedisServer } from "./redis-server.js";
+import { startRedisServer, type RedisServer } from "sse-testkit/redis-server";
 
 let servers: RedisServer[] = [];
 let instances: Instance[] = [];

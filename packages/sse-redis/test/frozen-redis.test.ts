@@ -6,10 +6,10 @@
 // publish resolved reaches every client, once, in order.
 import { afterEach, describe, expect, it } from "vitest";
 import type { RedisChannel } from "sse-middleware-redis";
-import { delay, type RawStream } from "../../sse-middleware/test/http-harness.js";
+import { delay, type RawStream } from "sse-testkit/http";
 import { compareStreamIds } from "../src/stream-id.js";
 import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
-import { startRedisServer, type RedisServer } from "./redis-server.js";
+import { startRedisServer, type RedisServer } from "sse-testkit/redis-server";
 
 /** What the README promises: a publish Redis does not answer rejects within this. */
 const PROMISED_MS = 15_000;

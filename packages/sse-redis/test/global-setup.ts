@@ -2,7 +2,7 @@
 // a stream key of its own. The fault tests start servers of their own, which
 // they stop and restart.
 import type { TestProject } from "vitest/node";
-import { startRedisServer } from "./redis-server.js";
+import { startRedisServer } from "sse-testkit/redis-server";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -3,8 +3,8 @@
 // event on the wire that nobody sent.
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { connect, startInstance, uniqueStream, type Instance, useRedisClient } from "./instances.js";
-import { requestWithRawLastEventId } from "../../sse-middleware/test/http-harness.js";
-import { BREAKS, forged } from "../../sse-middleware/test/injection-cases.js";
+import { requestWithRawLastEventId } from "sse-testkit/http";
+import { BREAKS, forged } from "sse-testkit/injection-cases";
 
 const redisUrl = inject("redisUrl");
 const redis = useRedisClient(redisUrl);

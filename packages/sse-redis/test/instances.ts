@@ -9,7 +9,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { sse, type SseController, type SseOptions, type SubscribeOptions } from "sse-middleware";
 import { createRedisChannel, type RedisChannel, type RedisChannelOptions } from "sse-middleware-redis";
-import { Arrivals, listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
+import { Arrivals, listen, request, type RawStream, type TestServer } from "sse-testkit/http";
 
 export interface Instance {
   readonly channel: RedisChannel;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { createRedisChannel, type RedisChannel } from "sse-middleware-redis";
 import express from "express";
 import { sse } from "sse-middleware";
-import { aborted, listen, request } from "../../sse-middleware/test/http-harness.js";
+import { aborted, listen, request } from "sse-testkit/http";
 import { connect, dataOf, startInstance, uniqueStream, waitForEvents, type Instance, useRedisClient } from "./instances.js";
 
 const redisUrl = inject("redisUrl");

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import http from "node:http";
 import { createParser } from "eventsource-parser";
-import type { RawStream } from "../../sse-middleware/test/http-harness.js";
+import type { RawStream } from "sse-testkit/http";
 import { compareStreamIds } from "../src/stream-id.js";
 import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
 

@@ -4,11 +4,22 @@
  * tests, over real HTTP, as clients see them. A store that passes it keeps
  * every promise of DESIGN.md's "Topics" and of the channel API.
  */
-import express from "express";
+import type { RequestListener } from "node:http";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { sse, type SseController, type SubscribeOptions } from "sse-middleware";
-import { aborted, Arrivals, listen, request, type RawStream, type TestServer } from "../../sse-middleware/test/http-harness.js";
+import {
+  aborted,
+  Arrivals,
+  listen,
+  protocols,
+  withSse,
+  type AnyServer,
+  type Protocol,
+  type RawStream,
+  type SseResponse,
+  type TestServer,
+} from "./http.js";
 
 /** One instance of a channel under test, with `publish` and `close` made async for every store. */
 export interface ChannelInstance {
@@ -36,7 +47,7 @@ export interface ChannelFixture {
 /** An HTTP server in front of one instance: `GET /events` subscribes, with topics from `x-topics`. */
 interface Served {
   readonly instance: ChannelInstance;
-  readonly url: string;
+  readonly server: TestServer<AnyServer>;
   readonly controllers: SseController[];
   subscribed(count: number): Promise<void>;
 }
@@ -67,9 +78,13 @@ function waitWithin(stream: RawStream, predicate: (text: string) => boolean, ms:
   return Promise.race([stream.waitFor(predicate), timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Defines the conformance tests for one store. */
+/** Defines the conformance tests for one store, over HTTP/1.1 and over HTTP/2 (h2c). */
 export function channelConformance(fixture: ChannelFixture): void {
-  const servers: TestServer[] = [];
+  describe.each(protocols)(`channel conformance: ${fixture.store}, over %s`, (protocol) => conformance(fixture, protocol));
+}
+
+function conformance(fixture: ChannelFixture, protocol: Protocol): void {
+  const servers: TestServer<AnyServer>[] = [];
   const opened: ChannelInstance[] = [];
 
   afterEach(async () => {
@@ -88,23 +103,27 @@ export function channelConformance(fixture: ChannelFixture): void {
     options: { filter?: (stream: SseController) => SubscribeOptions["filter"] } = {},
   ): Promise<Served> {
     const arrivals = new Arrivals<SseController>();
-    const app = express();
-    app.get("/events", sse({ keepAlive: false }), (req, res) => {
+    const server = await serveHandler((req, res) => {
       const header = req.headers["x-topics"];
       const topics = typeof header === "string" && header !== "" ? header.split(",") : undefined;
       instance.subscribe(res.sse, { topics, filter: options.filter?.(res.sse) });
       arrivals.push(res.sse);
     });
-    const server = await listen(app);
+    return { instance, server, controllers: arrivals.items, subscribed: (n) => arrivals.atLeast(n) };
+  }
+
+  /** Serves `handle` behind a fresh `sse()`, over this run's protocol; closed after the test. */
+  async function serveHandler(handle: (req: Parameters<RequestListener>[0], res: SseResponse) => void) {
+    const server = await listen(withSse(sse({ keepAlive: false }), handle), { protocol });
     servers.push(server);
-    return { instance, url: `${server.url}/events`, controllers: arrivals.items, subscribed: (n) => arrivals.atLeast(n) };
+    return server;
   }
 
   async function connect(served: Served, topics: readonly string[] = [], lastEventId?: string): Promise<Client> {
     const before = served.controllers.length;
     const headers: Record<string, string> = { "x-topics": topics.join(",") };
     if (lastEventId !== undefined) headers["Last-Event-ID"] = lastEventId;
-    const stream = await request(served.url, { headers });
+    const stream = await served.server.request("/events", { headers });
     await served.subscribed(before + 1);
     return { stream, controller: served.controllers[before]! };
   }
@@ -113,7 +132,7 @@ export function channelConformance(fixture: ChannelFixture): void {
     return client.stream.waitFor(() => dataOf(client.stream).length >= count);
   }
 
-  describe(`channel conformance: ${fixture.store}`, () => {
+  describe("keeps every promise of a channel", () => {
     describe("topics", () => {
       it("sends untargeted events to everyone, targeted ones only to subscribers sharing a topic, and none to a subscriber without topics", async () => {
         const [instance] = await open(10);
@@ -377,8 +396,7 @@ export function channelConformance(fixture: ChannelFixture): void {
         const [b] = await open(100);
         let published = false;
         const arrivals = new Arrivals<SseController>();
-        const app = express();
-        app.get("/events", sse({ keepAlive: false }), (_req, res) => {
+        const server = await serveHandler((_req, res) => {
           a!.subscribe(res.sse, {
             filter: (event) => {
               if (event.data === "a1" && !published) {
@@ -391,9 +409,7 @@ export function channelConformance(fixture: ChannelFixture): void {
           b!.subscribe(res.sse);
           arrivals.push(res.sse);
         });
-        const server = await listen(app);
-        servers.push(server);
-        const stream = await request(`${server.url}/events`);
+        const stream = await server.request("/events");
         await arrivals.atLeast(1);
         await Promise.all([a!.publish("a1"), a!.publish("a2"), a!.publish("a3")]);
         await stream.waitFor((t) => t.includes("data: b1"));
@@ -432,7 +448,7 @@ export function channelConformance(fixture: ChannelFixture): void {
         await instance!.close();
         expect(instance!.size).toBe(0);
         for (const client of clients) expect(await client.stream.ended).toBe(`id: ${id}\ndata: last\n\n`);
-        const late = await request(served.url);
+        const late = await served.server.request("/events");
         expect(await late.ended).toBe("");
         await expect(instance!.publish("after")).rejects.toThrow(/closed channel/);
       });
@@ -441,15 +457,12 @@ export function channelConformance(fixture: ChannelFixture): void {
         const [instance] = await open(10);
         const unsubscribes: (() => void)[] = [];
         const arrivals = new Arrivals<SseController>();
-        const app = express();
-        app.get("/events", sse({ keepAlive: false }), (_req, res) => {
+        const server = await serveHandler((_req, res) => {
           unsubscribes.push(instance!.subscribe(res.sse, { topics: ["news"] }));
           arrivals.push(res.sse);
         });
-        const server = await listen(app);
-        servers.push(server);
-        const leaving = await request(`${server.url}/events`);
-        const staying = await request(`${server.url}/events`);
+        const leaving = await server.request("/events");
+        const staying = await server.request("/events");
         await arrivals.atLeast(2);
         unsubscribes[0]!();
         expect(instance!.size).toBe(1);

@@ -21,7 +21,7 @@ export type Protocol = "http/1.1" | "h2c" | "h2";
 /** The protocols every core behaviour is tested over: `describe.each(protocols)`. */
 export const protocols = ["http/1.1", "h2c"] as const satisfies readonly Protocol[];
 
-type AnyServer = http.Server | http2.Http2Server | http2.Http2SecureServer;
+export type AnyServer = http.Server | http2.Http2Server | http2.Http2SecureServer;
 
 /** A server on 127.0.0.1 with an ephemeral port, closed by `close()`. */
 export interface TestServer<Server extends AnyServer = http.Server> {
