@@ -25,4 +25,4 @@ export type {
 } from "./engine.js";
 export { resolveOnError, resolvePublishOptions, warnOnError } from "./channel.js";
 export { assertEventName, describeValue, isPreparedEvent, prepareEvent, PreparedEvent, serializeData } from "./format.js";
-export { assertInteger, assertOptions, optionError, resolveTopics } from "./options.js";
+export { assertInteger, assertOptions, optionError, readOptions, resolveTopics } from "./options.js";

@@ -9,7 +9,7 @@ import {
   type StorePage,
   type SubscribeOptions,
 } from "./engine.js";
-import { assertInteger, assertOptions, optionError, resolveTopics } from "./options.js";
+import { assertInteger, optionError, readOptions, resolveTopics } from "./options.js";
 import type { SseController } from "./types.js";
 
 export type { ChannelStats, SubscribeOptions } from "./engine.js";
@@ -73,9 +73,9 @@ export interface Channel<Events extends EventMap = EventMap> {
    * Replays the kept events after the stream's `lastEventId` that are meant
    * for it, then delivers live events, with no gap and no duplicate. An id
    * the channel no longer holds gets an `event: reset` (its data: the oldest
-   * id kept) and the whole window. The subscriber leaves by itself when its
+   * kept id meant for it) and the whole window. The subscriber leaves by itself when its
    * stream closes; subscribing the same stream again replaces its topics and
-   * filter.
+   * filter from then on, without a second replay.
    * @returns a function that unsubscribes.
    * @throws TypeError for bad topics or filter.
    */
@@ -85,8 +85,10 @@ export interface Channel<Events extends EventMap = EventMap> {
   /** The channel's counters (`subscribers`, `published`, `replayed`, `resets`), as a new plain object. */
   stats(): ChannelStats;
   /**
-   * Delivers everything published before the call, then ends every
-   * subscriber's stream; later subscribers are ended at once, and publish throws.
+   * Delivers everything published before the call to every live
+   * subscriber, then ends every subscriber's stream (one still catching up
+   * where its replay stands); later subscribers are ended at once, and
+   * publish throws.
    */
   close(): void;
 }
@@ -137,7 +139,6 @@ class MemoryStore implements ChannelStore<number> {
     for (let seq = after! + 1; seq <= last; seq += 1) events.push(this.#ring[seq % this.#ring.length]!);
     return {
       reset,
-      oldestId: reset && first <= this.lastSeq ? this.#ring[first % this.#ring.length]!.id : "",
       after: reset ? undefined : after,
       events,
       complete: last === this.lastSeq,
@@ -172,8 +173,7 @@ export function resolvePublishOptions(
   options: unknown,
   known: readonly string[] = PUBLISH_OPTIONS,
 ): { event: string | undefined; id: string | undefined; topics: readonly string[] | undefined } {
-  assertOptions(options, "publish()", known);
-  const { event, id, topics } = options as PublishOptions;
+  const { event, id, topics } = readOptions<PublishOptions>(options, "publish()", known);
   if (event !== undefined) assertEventName(event);
   if (id !== undefined) assertEventId(id);
   return { event, id, topics: topics === undefined ? undefined : resolveTopics(topics, "publish()", { emptyMeansNone: false }) };
@@ -186,8 +186,7 @@ export function resolvePublishOptions(
  * @throws TypeError for an invalid option.
  */
 export function createChannel<Events extends EventMap = EventMap>(options: ChannelOptions = {}): Channel<Events> {
-  assertOptions(options, "createChannel()", CHANNEL_OPTIONS);
-  const { history = 0, onError } = options;
+  const { history = 0, onError } = readOptions<ChannelOptions>(options, "createChannel()", CHANNEL_OPTIONS);
   assertInteger(history, "createChannel()", "history", { min: 0, rule: "a non-negative integer of events" });
   const store = new MemoryStore(history);
   const channel: Channel<Events> = {

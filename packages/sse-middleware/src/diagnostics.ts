@@ -62,7 +62,7 @@ export type ChannelResetMessage =
   | {
       readonly cause: "resume";
       readonly channel: object;
-      /** The oldest id kept: the data of the `reset` event ("" when none is). */
+      /** The data of the `reset` event: the first kept id meant for this client ("" when none is). */
       readonly oldestId: string;
       readonly stream: SseController;
       readonly lastEventId: string;
@@ -70,8 +70,7 @@ export type ChannelResetMessage =
   | {
       readonly cause: "gap";
       readonly channel: object;
-      readonly oldestId: string;
-      /** How many live subscribers were told. */
+      /** How many live subscribers are told (each with its own next event's id). */
       readonly subscribers: number;
     };
 

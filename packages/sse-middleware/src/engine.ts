@@ -18,8 +18,8 @@ import {
   type ChannelResetMessage,
 } from "./diagnostics.js";
 import { joinPreparedEvents, prepareEvent, prepareLastEventId, type PreparedEvent } from "./format.js";
-import { assertOptions, optionError, resolveTopics } from "./options.js";
-import { defer, lastDeferred, runDeferred, type DeferredTask } from "./tick.js";
+import { optionError, readOptions, resolveTopics } from "./options.js";
+import { defer, enterCallout, inCallout, lastDeferred, leaveCallout, runDeferred, type DeferredTask } from "./tick.js";
 import type { SseController } from "./types.js";
 
 /** One event as a store keeps it. */
@@ -44,8 +44,6 @@ export interface StorePage<Position> {
    * events it cannot get back. `events` then start at the oldest kept.
    */
   readonly reset: boolean;
-  /** On a reset, the oldest id kept ("" when none is): the data of the `reset` event. */
-  readonly oldestId: string;
   /** When not a reset: the position the page follows (that of the id or position asked for). */
   readonly after: Position | undefined;
   /** The events, in order. */
@@ -83,8 +81,11 @@ export type ChannelErrorHandler = (error: unknown) => void;
 
 /** Options of {@link createChannelEngine}. */
 export interface EngineOptions<Position> {
-  /** The newest event the store held when the engine starts: where new subscribers join. */
-  readonly newest: { readonly id: string; readonly position: Position } | undefined;
+  /**
+   * The newest event the store held when the engine starts: where new
+   * subscribers join. Its topics say which new subscribers may be told its id.
+   */
+  readonly newest: StoredEvent<Position> | undefined;
   /** Reports what a subscriber's filter or stream threw; that subscriber has been ended. */
   readonly onError: ChannelErrorHandler;
   /** The channel as its users hold it, named in diagnostics messages; default: the engine. */
@@ -111,17 +112,22 @@ export interface ChannelEngine<Position> {
   receive(events: readonly StoredEvent<Position>[]): void;
   /**
    * The store's live feed skipped events it cannot hand over (it fell behind
-   * the window): live subscribers get `event: reset` with `oldestId`, in
-   * order, before what comes next.
+   * the window): live subscribers get `event: reset`, in order, before what
+   * comes next. Its data is the id of the first event after the gap meant
+   * for each (of those received in the same tick), or "" when none is.
    */
-  lost(oldestId: string): void;
+  lost(): void;
   /** How many subscribers there are. */
   readonly size: number;
   /** The channel's counters, as a new plain object. */
   stats(): ChannelStats;
   /** Whether `close()` has run. */
   readonly closed: boolean;
-  /** Delivers what was received before the call, then ends every subscriber's stream; later subscribers end at once. */
+  /**
+   * Delivers what was received before the call to live subscribers, then
+   * ends every subscriber's stream (one catching up where its replay
+   * stands, with no gap); later subscribers end at once.
+   */
   close(): void;
 }
 
@@ -133,6 +139,13 @@ const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
 
 /** Events per store read while a subscriber catches up: what one replaying client holds at most. */
 const REPLAY_PAGE = 100;
+
+/**
+ * Topics whose newest event the engine remembers, to tell a new subscriber
+ * of them where it joined. Past this, the topics updated longest ago are
+ * forgotten (a subscriber of one then joins at an older event meant for it).
+ */
+const MAX_TRACKED_TOPICS = 10_000;
 
 /**
  * Live events held for one catching-up subscriber. Past this they are dropped
@@ -168,9 +181,19 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** An event of a batch: a stored one, or a notice (`reset`) that every live subscriber gets whatever its topics and filter. */
+/**
+ * An event of a batch: a stored one, or a notice that every live
+ * subscriber gets whatever its topics and filter (`reset`, naming the
+ * first event after it meant for that subscriber).
+ */
 interface BatchEvent<Position> extends StoredEvent<Position> {
   readonly notice: boolean;
+}
+
+/** A place a client may be told it joined at: an event's id and position. */
+interface JoinPoint<Position> {
+  readonly id: string;
+  readonly position: Position;
 }
 
 /** A subscriber's state: replaying from the store, holding the live events that arrive meanwhile, or live. */
@@ -179,9 +202,16 @@ type Phase<Position> =
   | { readonly kind: "live" };
 
 interface Subscription<Position> {
-  readonly stream: SseController;
-  readonly topics: ReadonlySet<string> | undefined;
-  readonly filter: ((event: PreparedEvent) => boolean) | undefined;
+  /** Replaced, with the topics and filter, when the stream subscribes again. */
+  stream: SseController;
+  /**
+   * The stream's signal as read once, at subscribe: the key it is kept
+   * under. A controller of the app's own making might hand out another
+   * signal on each read; the subscription must still be found to leave.
+   */
+  readonly signal: AbortSignal;
+  topics: ReadonlySet<string> | undefined;
+  filter: ((event: PreparedEvent) => boolean) | undefined;
   phase: Phase<Position>;
   /** Live: the engine's sequence number of the last received event it was given or passed over. */
   seenSeq: number;
@@ -200,8 +230,7 @@ const SUBSCRIBE_OPTIONS = ["topics", "filter"];
 function resolveSubscribeOptions(
   options: unknown,
 ): { topics: ReadonlySet<string> | undefined; filter: ((event: PreparedEvent) => boolean) | undefined } {
-  assertOptions(options, "subscribe()", SUBSCRIBE_OPTIONS);
-  const { topics, filter } = options as SubscribeOptions;
+  const { topics, filter } = readOptions<SubscribeOptions>(options, "subscribe()", SUBSCRIBE_OPTIONS);
   if (filter !== undefined && typeof filter !== "function") throw optionError("subscribe()", "filter", "a function", filter);
   const names = topics === undefined ? undefined : resolveTopics(topics, "subscribe()", { emptyMeansNone: true });
   return { topics: names === undefined ? undefined : new Set(names), filter };
@@ -229,8 +258,13 @@ export function createChannelEngine<Position>(
   const subscriptions = new Map<AbortSignal, Subscription<Position>>();
   const byTopic = new Map<string, Set<Subscription<Position>>>();
   const closing = new AbortController();
-  let newest = initialNewest;
+  let newest: JoinPoint<Position> | undefined;
+  // Ids a new subscriber may be told it joined at: only of events meant
+  // for it, so a join block never names another user's private event.
+  let newestUntargeted: JoinPoint<Position> | undefined;
+  const newestByTopic = new Map<string, JoinPoint<Position>>();
   let joinBlock: PreparedEvent | undefined;
+  let resetNotice: PreparedEvent | undefined;
   // Sequence numbers this engine gives received events, in order.
   let receivedSeq = 0;
   // The last sequence number a pass has taken.
@@ -243,6 +277,7 @@ export function createChannelEngine<Position>(
   // Batches deferred and not yet passed, oldest first; the last may still grow.
   const pending: Batch[] = [];
   let closed = false;
+  if (initialNewest !== undefined) track(initialNewest);
 
   /** A tick's events for one pass over the subscribers that get any of them. */
   class Batch implements DeferredTask {
@@ -250,6 +285,8 @@ export function createChannelEngine<Position>(
     /** The sequence number of `events[0]`. */
     readonly firstSeq: number;
     #untargeted = 0;
+    // A notice names a different event for each subscriber: no shared chunk then.
+    #notice = false;
     #shared: PreparedEvent | undefined;
 
     constructor(firstSeq: number) {
@@ -262,10 +299,11 @@ export function createChannelEngine<Position>(
 
     add(event: BatchEvent<Position>): void {
       this.events.push(event);
-      if (event.topics === undefined && event.prepared !== undefined) this.#untargeted += 1;
+      if (event.notice) this.#notice = true;
+      else if (event.topics === undefined && event.prepared !== undefined) this.#untargeted += 1;
     }
 
-    /** The untargeted events (and notices) as one chunk, made once for every subscriber no topic of the batch names. */
+    /** The untargeted events as one chunk, made once for every subscriber no topic of the batch names. */
     shared(): PreparedEvent | undefined {
       if (this.#shared === undefined && this.#untargeted > 0) {
         const untargeted: PreparedEvent[] = [];
@@ -295,7 +333,7 @@ export function createChannelEngine<Position>(
           }
         }
       }
-      if (this.#untargeted === 0) {
+      if (this.#untargeted === 0 && !this.#notice) {
         for (const subscription of touched) this.#give(subscription, pass);
       } else {
         // Iterating a Map while entries are deleted (a stream that closes) is safe.
@@ -312,7 +350,13 @@ export function createChannelEngine<Position>(
       }
       if (subscription.seenSeq >= this.lastSeq) return;
       const whole = subscription.seenSeq < this.firstSeq;
-      if (whole && subscription.touchedBy !== pass && subscription.filter === undefined && subscription.cursor === undefined) {
+      if (
+        whole &&
+        subscription.touchedBy !== pass &&
+        subscription.filter === undefined &&
+        subscription.cursor === undefined &&
+        !this.#notice
+      ) {
         // The common case: the same chunk, encoded once, for every such subscriber.
         subscription.seenSeq = this.lastSeq;
         const shared = this.shared();
@@ -347,29 +391,44 @@ export function createChannelEngine<Position>(
   function deliverEach(subscription: Subscription<Position>, events: readonly BatchEvent<Position>[], from: number): void {
     const chosen: PreparedEvent[] = [];
     let failure: { error: unknown } | undefined;
+    let resetOwed = false;
     for (let i = from; i < events.length; i += 1) {
       const event = events[i]!;
+      if (event.notice) {
+        resetOwed = true;
+        continue;
+      }
       const { cursor } = subscription;
-      if (cursor !== undefined && !event.notice) {
+      if (cursor !== undefined) {
         if (store.compare(event.position, cursor) <= 0) continue;
         subscription.cursor = undefined;
       }
       const { prepared } = event;
-      if (prepared === undefined) continue;
-      if (!event.notice) {
-        if (!reaches(subscription, event)) continue;
-        const verdict = accepts(subscription, prepared);
-        if (verdict !== true) {
-          if (verdict === false) continue;
-          failure = verdict;
-          break;
-        }
+      if (prepared === undefined || !reaches(subscription, event)) continue;
+      if (resetOwed) {
+        // Named after the first event meant for this subscriber, never another's.
+        chosen.push(resetNaming(event.id));
+        resetOwed = false;
+      }
+      const verdict = accepts(subscription, prepared);
+      if (verdict !== true) {
+        if (verdict === false) continue;
+        failure = verdict;
+        break;
       }
       chosen.push(prepared);
     }
+    if (resetOwed && failure === undefined) chosen.push(resetNaming(""));
     // What the filter took before it threw still goes out, as the stream's last words.
     if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : joinPreparedEvents(chosen));
     if (failure !== undefined) fail(subscription, failure.error);
+  }
+
+  /** The `reset` event whose data is `id`; the last one made is reused (subscribers alike get the same). */
+  function resetNaming(id: string): PreparedEvent {
+    resets += 1;
+    if (resetNotice === undefined || resetNotice.data !== id) resetNotice = prepareEvent(id, { event: RESET_EVENT });
+    return resetNotice;
   }
 
   /**
@@ -380,10 +439,14 @@ export function createChannelEngine<Position>(
   function accepts(subscription: Subscription<Position>, event: PreparedEvent): boolean | { error: unknown } {
     const { filter } = subscription;
     if (filter === undefined) return true;
+    // A stream call the filter makes waits until this delivery is done.
+    enterCallout();
     try {
       return Boolean(filter(event));
     } catch (error) {
       return { error };
+    } finally {
+      leaveCallout();
     }
   }
 
@@ -407,29 +470,86 @@ export function createChannelEngine<Position>(
     } catch {
       // A controller of the app's own making may throw here too; it is gone either way.
     }
+    report(error);
+  }
+
+  function report(error: unknown): void {
+    enterCallout();
     try {
       onError(error);
     } catch {
       // The reporter itself failed: nothing more can be done without crashing.
+    } finally {
+      leaveCallout();
     }
   }
 
   function remove(subscription: Subscription<Position>): void {
-    const signal = subscription.stream.signal;
+    const { signal } = subscription;
     if (subscriptions.get(signal) !== subscription) return;
     subscriptions.delete(signal);
     signal.removeEventListener("abort", onAbort);
-    if (subscription.topics !== undefined) {
-      for (const topic of subscription.topics) {
-        const members = byTopic.get(topic);
-        members?.delete(subscription);
-        if (members?.size === 0) byTopic.delete(topic);
-      }
+    unindex(subscription);
+  }
+
+  function index(subscription: Subscription<Position>): void {
+    if (subscription.topics === undefined) return;
+    for (const topic of subscription.topics) {
+      let members = byTopic.get(topic);
+      if (members === undefined) byTopic.set(topic, (members = new Set()));
+      members.add(subscription);
     }
   }
 
+  function unindex(subscription: Subscription<Position>): void {
+    if (subscription.topics === undefined) return;
+    for (const topic of subscription.topics) {
+      const members = byTopic.get(topic);
+      members?.delete(subscription);
+      if (members?.size === 0) byTopic.delete(topic);
+    }
+  }
+
+  /**
+   * A stream subscribed again keeps its place: its subscription takes the
+   * new topics and filter from here on, with no second replay and no
+   * second join block.
+   */
+  function replace(
+    subscription: Subscription<Position>,
+    stream: SseController,
+    topics: ReadonlySet<string> | undefined,
+    filter: ((event: PreparedEvent) => boolean) | undefined,
+  ): void {
+    unindex(subscription);
+    subscription.stream = stream;
+    subscription.topics = topics;
+    subscription.filter = filter;
+    index(subscription);
+    const { phase } = subscription;
+    // Held under the old topics: the replay reads the rest from the store instead.
+    if (phase.kind === "catching-up") {
+      phase.held = [];
+      phase.overflows += 1;
+    }
+  }
+
+  function unsubscriber(subscription: Subscription<Position>): () => void {
+    return () => {
+      if (!isActive(subscription)) return;
+      // What was received before it left was meant for it. From a filter,
+      // the pass under way has not reached every subscriber yet: it leaves
+      // after that pass.
+      if (inCallout()) defer({ run: () => remove(subscription) });
+      else {
+        runDeferred();
+        remove(subscription);
+      }
+    };
+  }
+
   function isActive(subscription: Subscription<Position>): boolean {
-    return subscriptions.get(subscription.stream.signal) === subscription && !subscription.stream.closed;
+    return subscriptions.get(subscription.signal) === subscription && !subscription.stream.closed;
   }
 
   // One function for every subscription: the signal says whose stream went.
@@ -441,7 +561,7 @@ export function createChannelEngine<Position>(
   function receive(events: readonly StoredEvent<Position>[]): void {
     const tell = channelPublishChannel.hasSubscribers;
     for (const event of events) {
-      newest = { id: event.id, position: event.position };
+      track(event);
       take({ ...event, notice: false });
       const { prepared } = event;
       if (prepared === undefined) continue;
@@ -455,6 +575,36 @@ export function createChannelEngine<Position>(
         } satisfies ChannelPublishMessage);
       }
     }
+  }
+
+  /** Notes where a new subscriber would join after `event`, for everyone and for each of its topics. */
+  function track(event: StoredEvent<Position>): void {
+    const point: JoinPoint<Position> = { id: event.id, position: event.position };
+    newest = point;
+    if (event.prepared === undefined) return;
+    if (event.topics === undefined) {
+      newestUntargeted = point;
+      return;
+    }
+    for (const topic of event.topics) {
+      // Deleted first, so the Map's order is the order of the last update.
+      newestByTopic.delete(topic);
+      newestByTopic.set(topic, point);
+    }
+    while (newestByTopic.size > MAX_TRACKED_TOPICS) newestByTopic.delete(newestByTopic.keys().next().value!);
+  }
+
+  /** The newest event meant for a new subscriber, as far as the engine knows: the id its join block may name. */
+  function joinPoint(subscription: Subscription<Position>): JoinPoint<Position> | undefined {
+    let point = newestUntargeted;
+    if (subscription.topics === undefined) return point;
+    for (const topic of subscription.topics) {
+      const candidate = newestByTopic.get(topic);
+      if (candidate !== undefined && (point === undefined || store.compare(candidate.position, point.position) > 0)) {
+        point = candidate;
+      }
+    }
+    return point;
   }
 
   function take(event: BatchEvent<Position>): void {
@@ -483,6 +633,9 @@ export function createChannelEngine<Position>(
     const { stream } = subscription;
     let from: ReadFrom<Position> = { afterId: lastEventId };
     let failures = 0;
+    // A reset goes out with the first kept event meant for this subscriber,
+    // and names it: the oldest kept id may be another user's private event.
+    let resetOwed = false;
     // Events sent from the store to this stream, told when the replay is over.
     let sent = 0;
     try {
@@ -505,17 +658,7 @@ export function createChannelEngine<Position>(
         }
         if (!isActive(subscription)) return;
         if (page.reset) {
-          if (!send(subscription, prepareEvent(page.oldestId, { event: RESET_EVENT }))) return;
-          resets += 1;
-          if (channelResetChannel.hasSubscribers) {
-            channelResetChannel.publish({
-              cause: "resume",
-              channel: owner ?? engine,
-              oldestId: page.oldestId,
-              stream,
-              lastEventId,
-            } satisfies ChannelResetMessage);
-          }
+          resetOwed = true;
           subscription.cursor = undefined;
         } else if (page.after !== undefined && (subscription.cursor === undefined || store.compare(page.after, subscription.cursor) > 0)) {
           subscription.cursor = page.after;
@@ -524,6 +667,11 @@ export function createChannelEngine<Position>(
           if (subscription.cursor !== undefined && store.compare(event.position, subscription.cursor) <= 0) continue;
           subscription.cursor = event.position;
           if (event.prepared === undefined || !reaches(subscription, event)) continue;
+          if (resetOwed) {
+            resetOwed = false;
+            if (!send(subscription, resetNaming(event.id))) return;
+            tellResume(subscription, lastEventId, event.id);
+          }
           const verdict = accepts(subscription, event.prepared);
           if (verdict === false) continue;
           if (verdict !== true) {
@@ -542,7 +690,7 @@ export function createChannelEngine<Position>(
         const overlaps =
           held.length > 0 && subscription.cursor !== undefined && store.compare(held[0]!.position, subscription.cursor) <= 0;
         if (overlaps || (page.complete && phase.overflows === overflows)) {
-          goLive(subscription, held);
+          goLive(subscription, held, resetOwed, lastEventId);
           return;
         }
         from = subscription.cursor === undefined ? { afterId: lastEventId } : { after: subscription.cursor };
@@ -554,9 +702,32 @@ export function createChannelEngine<Position>(
     }
   }
 
-  function goLive(subscription: Subscription<Position>, held: readonly BatchEvent<Position>[]): void {
+  /** Tells the diagnostics channel of a reset sent to a resuming client, naming `id`. */
+  function tellResume(subscription: Subscription<Position>, lastEventId: string, id: string): void {
+    if (!channelResetChannel.hasSubscribers) return;
+    channelResetChannel.publish({
+      cause: "resume",
+      channel: owner ?? engine,
+      oldestId: id,
+      stream: subscription.stream,
+      lastEventId,
+    } satisfies ChannelResetMessage);
+  }
+
+  function goLive(
+    subscription: Subscription<Position>,
+    held: readonly BatchEvent<Position>[],
+    resetOwed: boolean,
+    lastEventId: string,
+  ): void {
     const { cursor } = subscription;
     const fresh = cursor === undefined ? held : held.filter((event) => store.compare(event.position, cursor) > 0);
+    // Nothing kept was meant for it: the reset names the first live event held for it, if any.
+    if (resetOwed) {
+      const named = fresh[0]?.id ?? "";
+      if (!send(subscription, resetNaming(named))) return;
+      tellResume(subscription, lastEventId, named);
+    }
     subscription.phase = { kind: "live" };
     // Held events are those passes took; the passes to come skip what the
     // replay already gave (it may have read ahead of the live feed) by the
@@ -576,14 +747,27 @@ export function createChannelEngine<Position>(
       stream.open();
       if (stream.closed) return () => {};
       const signal = stream.signal;
-      // Subscribing a stream again replaces its subscription (new topics or filter).
       const previous = subscriptions.get(signal);
-      if (previous !== undefined) remove(previous);
+      if (previous !== undefined) {
+        // What was received before the call goes out under the old topics
+        // and filter (from a filter: once the pass under way is done).
+        if (inCallout()) {
+          defer({ run: () => void (subscriptions.get(signal) === previous && replace(previous, stream, topics, filter)) });
+          return unsubscriber(previous);
+        }
+        runDeferred();
+        if (subscriptions.get(signal) === previous) {
+          replace(previous, stream, topics, filter);
+          return unsubscriber(previous);
+        }
+        if (stream.closed) return () => {};
+      }
       const lastEventId = stream.lastEventId;
       // A client that saw the newest event needs no replay.
       const replay = lastEventId !== undefined && lastEventId !== newest?.id;
       const subscription: Subscription<Position> = {
         stream,
+        signal,
         topics,
         filter,
         phase: replay ? { kind: "catching-up", held: [], overflows: 0 } : { kind: "live" },
@@ -592,33 +776,26 @@ export function createChannelEngine<Position>(
         cursor: undefined,
         touchedBy: 0,
       };
-      if (!replay && lastEventId === undefined && newest !== undefined) {
-        // Tell a new client where it joined, without firing an event: if it
-        // drops before the next event, it still resumes from here.
-        if (joinBlock?.id !== newest.id) joinBlock = prepareLastEventId(newest.id);
-        if (!stream.sendPrepared(joinBlock)) return () => {};
-      }
-      subscriptions.set(signal, subscription);
       signal.addEventListener("abort", onAbort);
-      if (topics !== undefined) {
-        for (const topic of topics) {
-          let members = byTopic.get(topic);
-          if (members === undefined) byTopic.set(topic, (members = new Set()));
-          members.add(subscription);
-        }
+      subscriptions.set(signal, subscription);
+      index(subscription);
+      const join = !replay && lastEventId === undefined ? joinPoint(subscription) : undefined;
+      if (join !== undefined) {
+        // Tell a new client where it joined, without firing an event: if it
+        // drops before the next event, it still resumes from here. Only at
+        // an event meant for it: the newest event may be another user's.
+        if (joinBlock?.id !== join.id) joinBlock = prepareLastEventId(join.id);
+        if (!send(subscription, joinBlock)) return () => {};
       }
-      if (replay) void catchUp(subscription, lastEventId);
-      return () => {
-        if (!isActive(subscription)) return;
-        // What was received before it left was meant for it.
-        runDeferred();
-        remove(subscription);
-      };
+      // Whatever the stream throws on the way (a controller of the app's
+      // own making) ends this subscriber and is reported, like a filter's.
+      if (replay) catchUp(subscription, lastEventId).catch((error: unknown) => fail(subscription, error));
+      return unsubscriber(subscription);
     },
 
     receive,
 
-    lost(oldestId: string): void {
+    lost(): void {
       // What a replay holds has the same hole: it reads on from the store instead.
       let live = 0;
       for (const { phase } of subscriptions.values()) {
@@ -629,18 +806,12 @@ export function createChannelEngine<Position>(
         phase.held = [];
         phase.overflows += 1;
       }
-      resets += live;
       if (channelResetChannel.hasSubscribers) {
-        channelResetChannel.publish({
-          cause: "gap",
-          channel: owner ?? engine,
-          oldestId,
-          subscribers: live,
-        } satisfies ChannelResetMessage);
+        channelResetChannel.publish({ cause: "gap", channel: owner ?? engine, subscribers: live } satisfies ChannelResetMessage);
       }
       // A notice has no place in the store: nothing compares its position.
       const position = newest?.position as Position;
-      take({ position, id: "", prepared: prepareEvent(oldestId, { event: RESET_EVENT }), topics: undefined, notice: true });
+      take({ position, id: "", prepared: undefined, topics: undefined, notice: true });
     },
 
     get size(): number {
@@ -665,7 +836,12 @@ export function createChannelEngine<Position>(
         run: () => {
           for (const subscription of [...subscriptions.values()]) {
             remove(subscription);
-            subscription.stream.close();
+            try {
+              subscription.stream.close();
+            } catch (error) {
+              // One controller's bug must not keep the others open.
+              report(error);
+            }
           }
         },
       });

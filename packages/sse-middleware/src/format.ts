@@ -105,6 +105,22 @@ export function assertRetry(retry: unknown): asserts retry is number {
   }
 }
 
+/** No fields, with no prototype to inherit any from: the default wherever fields are optional. */
+export const NO_FIELDS: EventFields = Object.freeze(Object.create(null) as EventFields);
+
+/**
+ * The fields `fields` has of its own. Inherited ones are not fields: an
+ * `id` or `event` that a prototype pollution elsewhere in the process put
+ * on Object.prototype must never reach the wire.
+ */
+export function ownEventFields(fields: EventFields): EventFields {
+  return {
+    event: Object.hasOwn(fields, "event") ? fields.event : undefined,
+    id: Object.hasOwn(fields, "id") ? fields.id : undefined,
+    retry: Object.hasOwn(fields, "retry") ? fields.retry : undefined,
+  };
+}
+
 /** Checks every field that is present; see the `assert*` functions for the rules. */
 export function assertEventFields(fields: EventFields): void {
   if (fields.event !== undefined) assertEventName(fields.event);
@@ -148,9 +164,10 @@ function formatLines(name: string, text: string): string {
  * Fields are validated first; nothing is returned for invalid input.
  * @throws TypeError for an invalid event name, id or retry.
  */
-export function formatEvent(data: string, fields: EventFields = {}): string {
-  assertEventFields(fields);
-  return formatValidatedEvent(data, fields);
+export function formatEvent(data: string, fields: EventFields = NO_FIELDS): string {
+  const own = ownEventFields(fields);
+  assertEventFields(own);
+  return formatValidatedEvent(data, own);
 }
 
 /**
@@ -237,9 +254,10 @@ export function isPreparedEvent(value: unknown): value is PreparedEvent {
  * streams.
  * @throws TypeError as {@link formatEvent} and {@link serializeData} do.
  */
-export function prepareEvent(data: unknown, fields: EventFields = {}): PreparedEvent {
-  assertEventFields(fields);
-  return new PreparedEvent(preparing, data, fields, formatValidatedEvent(serializeData(data), fields));
+export function prepareEvent(data: unknown, fields: EventFields = NO_FIELDS): PreparedEvent {
+  const own = ownEventFields(fields);
+  assertEventFields(own);
+  return new PreparedEvent(preparing, data, own, formatValidatedEvent(serializeData(data), own));
 }
 
 /**

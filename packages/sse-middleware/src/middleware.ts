@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { assertRetry, describeValue } from "./format.js";
 import { OpenStreams } from "./open-streams.js";
+import { readOptions } from "./options.js";
 import { SseStream, type StreamConfig } from "./stream.js";
 import type { CloseAllOptions, SseMiddleware, SseOptions, SseStats } from "./types.js";
 
@@ -9,7 +10,7 @@ const DEFAULT_KEEP_ALIVE_MS = 15_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 // setInterval clamps anything longer to 1 ms, with a warning.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const OPTION_NAMES = new Set(["keepAlive", "retry", "maxBufferedBytes", "maxConnections", "maxAge"]);
+const OPTION_NAMES = ["keepAlive", "retry", "maxBufferedBytes", "maxConnections", "maxAge"];
 const DEFAULT_RETRY_WINDOW_MS = 5000;
 /**
  * At shutdown, how long past `retryWindow` a client has to take its last
@@ -19,23 +20,13 @@ const DEFAULT_RETRY_WINDOW_MS = 5000;
 const SHUTDOWN_GRACE_MS = 2000;
 
 function resolveOptions(options: unknown): StreamConfig {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`sse() options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.has(key)) {
-      throw new TypeError(
-        `sse() option ${JSON.stringify(key)} is unknown; expected keepAlive, retry, maxBufferedBytes, maxConnections or maxAge`,
-      );
-    }
-  }
   const {
     keepAlive = DEFAULT_KEEP_ALIVE_MS,
     retry,
     maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES,
     maxConnections = Infinity,
     maxAge = false,
-  } = options as SseOptions;
+  } = readOptions<SseOptions>(options, "sse()", OPTION_NAMES);
   if (keepAlive !== false && (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > MAX_TIMER_MS)) {
     throw new TypeError(
       `sse() keepAlive must be false or an integer of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describeValue(keepAlive)}`,
@@ -74,13 +65,7 @@ function resolveOptions(options: unknown): StreamConfig {
 }
 
 function resolveRetryWindow(options: unknown): number {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`close() options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== "retryWindow") throw new TypeError(`close() option ${JSON.stringify(key)} is unknown; expected retryWindow`);
-  }
-  const { retryWindow = DEFAULT_RETRY_WINDOW_MS } = options as CloseAllOptions;
+  const { retryWindow = DEFAULT_RETRY_WINDOW_MS } = readOptions<CloseAllOptions>(options, "close()", ["retryWindow"]);
   if (!Number.isSafeInteger(retryWindow) || retryWindow < 0) {
     throw new TypeError(`close() retryWindow must be a non-negative integer of milliseconds, got ${describeValue(retryWindow)}`);
   }
@@ -95,6 +80,8 @@ function resolveRetryWindow(options: unknown): number {
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
   const config = resolveOptions(options);
+  // The first close(): a later call waits for the same streams, not for none.
+  let closing: Promise<void> | undefined;
   const middleware = function sseMiddleware(
     req: IncomingMessage | Http2ServerRequest,
     res: ServerResponse | Http2ServerResponse,
@@ -110,25 +97,33 @@ export function sse(options: SseOptions = {}): SseMiddleware {
     }
     next();
   };
+
+  /** Ends every open stream for shutdown; resolves once each has finished or been cut. */
+  async function closeAll(retryWindow: number): Promise<void> {
+    config.shutdown = { retryWindow };
+    const streams = config.openStreams.list();
+    if (streams.length === 0) return;
+    const ended = Promise.all(streams.map((stream) => stream.ended()));
+    for (const stream of streams) stream.endForShutdown(retryWindow);
+    // A client that stopped reading would hold its response open forever.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<true>((resolve) => {
+      timer = setTimeout(resolve, retryWindow + SHUTDOWN_GRACE_MS, true);
+    });
+    const timedOut = await Promise.race([ended.then(() => false), late]);
+    clearTimeout(timer);
+    if (timedOut) for (const stream of streams) stream.cut();
+  }
+
   return Object.defineProperties(middleware, {
     size: { get: () => config.openStreams.size, enumerable: true },
     stats: { value: (): SseStats => config.openStreams.stats() },
     close: {
       value: async (closeOptions: CloseAllOptions = {}): Promise<void> => {
         const retryWindow = resolveRetryWindow(closeOptions);
-        config.shutdown = { retryWindow };
-        const streams = config.openStreams.list();
-        if (streams.length === 0) return;
-        const ended = Promise.all(streams.map((stream) => stream.ended()));
-        for (const stream of streams) stream.endForShutdown(retryWindow);
-        // A client that stopped reading would hold its response open forever.
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<true>((resolve) => {
-          timer = setTimeout(resolve, retryWindow + SHUTDOWN_GRACE_MS, true);
-        });
-        const timedOut = await Promise.race([ended.then(() => false), late]);
-        clearTimeout(timer);
-        if (timedOut) for (const stream of streams) stream.cut();
+        // The first call has ended every stream, which no longer counts as
+        // open while it waits for them to finish; wait with it.
+        return (closing ??= closeAll(retryWindow));
       },
     },
   }) as SseMiddleware;

@@ -16,14 +16,29 @@ function listNames(names: readonly string[]): string {
  * @throws TypeError naming the value, or the unknown key and the known ones.
  */
 export function assertOptions(options: unknown, where: string, known: readonly string[]): asserts options is object {
+  readOptions(options, where, known);
+}
+
+/**
+ * Checks `options` as {@link assertOptions} does and returns the values of
+ * its own keys, each read once, on an object with no prototype. Read them
+ * from here, never from `options`: destructuring would also find inherited
+ * keys, such as a `topics` or `maxBufferedBytes` that a prototype pollution
+ * elsewhere in the process put on Object.prototype.
+ * @throws TypeError naming the value, or the unknown key and the known ones.
+ */
+export function readOptions<T extends object>(options: unknown, where: string, known: readonly string[]): Partial<T> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new TypeError(`${where} options must be an object, got ${describeValue(options)}`);
   }
+  const own = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new TypeError(`${where} option ${JSON.stringify(key)} is unknown; expected ${listNames(known)}`);
     }
+    own[key] = (options as Record<string, unknown>)[key];
   }
+  return own as Partial<T>;
 }
 
 /** Throws the TypeError every rule throws: `<where> <name> must be <rule>, got <value>`. */
@@ -62,10 +77,15 @@ export function resolveTopics(
     if (emptyMeansNone) return undefined;
     throw optionError(where, "topics", "a non-empty array (an event for no topic would reach no one)", topics);
   }
-  for (const topic of topics) {
+  // Copied by index, then checked and kept: an array's own iterator could
+  // hand the check one list and the copy another.
+  const names = new Set<string>();
+  for (let i = 0; i < topics.length; i += 1) {
+    const topic: unknown = topics[i];
     if (typeof topic !== "string" || topic === "") {
       throw new TypeError(`${where} topics must be non-empty strings, got ${describeValue(topic)} in ${describeValue(topics)}`);
     }
+    names.add(topic);
   }
-  return Object.freeze([...new Set(topics as string[])]);
+  return Object.freeze([...names]);
 }

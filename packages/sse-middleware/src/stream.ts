@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { chunkSize, forgetJoin, joinChunks, type Chunk } from "./chunks.js";
 import {
@@ -18,12 +19,16 @@ import {
   formatRetry,
   formatValidatedEvent,
   MAX_ID_BYTES,
+  NO_FIELDS,
   isPreparedEvent,
+  ownEventFields,
+  type EventFields,
   type PreparedEvent,
   serializeData,
 } from "./format.js";
 import type { OpenStreams } from "./open-streams.js";
-import { atTickEnd, onTickEnd, runDeferred } from "./tick.js";
+import { readOptions } from "./options.js";
+import { atTickEnd, defer, inCallout, onTickEnd, runDeferred } from "./tick.js";
 import type { CloseReason, PipeOptions, SendOptions, SseController } from "./types.js";
 
 /** What a stream needs from the `sse()` instance that made it. */
@@ -118,18 +123,22 @@ export function decodeLastEventId(raw: string | string[] | undefined): string | 
   return eventIdProblem(id) === undefined ? id : undefined;
 }
 
+const PIPE_OPTIONS = ["event"];
 const SEND_OPTION_NAMES = new Set(["event", "id", "retry"]);
 
-function assertSendOptions(options: unknown): asserts options is SendOptions {
+/** The fields of send()'s options, checked: its own keys only (see ownEventFields). */
+function sendFields(options: unknown): EventFields {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`SSE send options must be an object, got ${describeValue(options)}`);
   }
-  for (const key in options) {
+  for (const key of Object.keys(options)) {
     if (!SEND_OPTION_NAMES.has(key)) {
       throw new TypeError(`SSE send option ${JSON.stringify(key)} is unknown; expected event, id or retry`);
     }
   }
-  assertEventFields(options);
+  const fields = ownEventFields(options as SendOptions);
+  assertEventFields(fields);
+  return fields;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
@@ -164,6 +173,9 @@ export class SseStream implements SseController {
   // can only shrink, as the socket drains.
   #unsentAfterWrite = 0;
   #abort: AbortController | undefined;
+  // close() was called from a callout (a filter): it happens once the
+  // delivery under way is done, and the stream counts as closed meanwhile.
+  #closing = false;
   /** When `maxAge` ends this stream; Infinity without one. @internal */
   expiresAt = Infinity;
 
@@ -180,7 +192,7 @@ export class SseStream implements SseController {
   }
 
   get closed(): boolean {
-    return this.#state === CLOSED;
+    return this.#state === CLOSED || this.#closing;
   }
 
   get lastEventId(): string | undefined {
@@ -192,6 +204,9 @@ export class SseStream implements SseController {
     // that never reads it (nor writes) costs no listener.
     if (this.#abort === undefined) {
       this.#abort = new AbortController();
+      // Every channel a stream joins listens here: a stream on eleven
+      // channels is no leak, and must not be warned about as one.
+      setMaxListeners(0, this.#abort.signal);
       if (this.#state === CLOSED) this.#abort.abort();
       else this.#watchResponse();
     }
@@ -257,8 +272,8 @@ export class SseStream implements SseController {
 
   send(data: unknown, options?: SendOptions): boolean {
     if (this.#state === CLOSED) return false;
-    if (options !== undefined) assertSendOptions(options);
-    return this.#enqueue(formatValidatedEvent(serializeData(data), options ?? {}), 1);
+    const fields = options === undefined ? NO_FIELDS : sendFields(options);
+    return this.#enqueue(formatValidatedEvent(serializeData(data), fields), 1);
   }
 
   sendPrepared(event: PreparedEvent): boolean {
@@ -298,7 +313,7 @@ export class SseStream implements SseController {
     if (!isAsyncIterable(source)) {
       throw new TypeError(`pipe() takes an iterable or async iterable, got ${describeValue(source)}`);
     }
-    const { event } = options;
+    const { event } = readOptions<PipeOptions>(options, "pipe()", PIPE_OPTIONS);
     if (event !== undefined) assertEventName(event);
     const fields = event === undefined ? undefined : { event };
     const iterator =
@@ -331,7 +346,18 @@ export class SseStream implements SseController {
   }
 
   #end(reason: CloseReason): void {
-    if (this.#state === CLOSED) return;
+    if (this.#state === CLOSED || this.#closing) return;
+    if (inCallout()) {
+      // From a filter: after the events it is delivering, which were published first.
+      this.#closing = true;
+      defer({
+        run: () => {
+          this.#closing = false;
+          this.#end(reason);
+        },
+      });
+      return;
+    }
     if (this.#state === IDLE) this.open();
     // open() ends a HEAD response at once.
     if (this.closed) return;
@@ -444,6 +470,12 @@ export class SseStream implements SseController {
   }
 
   #enqueue(chunk: Chunk, events: number): boolean {
+    if (inCallout()) {
+      // From a filter: after the events it is delivering, which were published first.
+      if (this.#closing) return false;
+      defer({ run: () => void this.#enqueue(chunk, events) });
+      return this.#state !== CLOSED;
+    }
     // Events published before this call go on the wire before it. A pass
     // may have found the client too slow and cut it.
     runDeferred();

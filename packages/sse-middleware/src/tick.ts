@@ -8,7 +8,10 @@
  * - passes run in the order they were deferred, and a producer only extends
  *   its batch while that batch is the last one deferred (see `lastDeferred`);
  * - before a stream takes bytes of its own (`send`, `comment`, `close`), it
- *   calls `runDeferred()`, so events published before that call go first.
+ *   calls `runDeferred()`, so events published before that call go first;
+ *   and when that call comes from user code a task runs (a channel's
+ *   filter), where the task's own events are not on their way yet, the
+ *   stream defers the call itself, to after the task (see `inCallout`).
  */
 
 /** Work deferred to the end of the tick: a channel's pass over a batch of events. */
@@ -18,6 +21,8 @@ export interface DeferredTask {
 
 let tasks: DeferredTask[] = [];
 let running = false;
+// How deep the running code is in user callbacks of deferred work.
+let callouts = 0;
 let endScheduled = false;
 // Called once at the end of each tick, after every deferred task: the
 // stream module's flush of the connections written to this tick.
@@ -67,6 +72,28 @@ export function runDeferred(): void {
     tasks = [];
     running = false;
   }
+}
+
+/**
+ * Marks the start of user code that a producer runs while delivering (a
+ * channel's filter, its onError); pair each with {@link leaveCallout}.
+ */
+export function enterCallout(): void {
+  callouts += 1;
+}
+
+/** Marks the end of what {@link enterCallout} began. */
+export function leaveCallout(): void {
+  callouts -= 1;
+}
+
+/**
+ * Whether the running code is user code called by a producer while it
+ * delivers: a stream call made there is deferred, to land after what the
+ * producer is delivering (which was published before the call).
+ */
+export function inCallout(): boolean {
+  return callouts > 0;
 }
 
 /** Whether deferred tasks are running now (a caller inside one must not wait for them). */

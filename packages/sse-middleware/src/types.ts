@@ -159,7 +159,8 @@ export interface SseMiddleware {
    * end of its stream. Resolves when every response has finished, and at
    * the latest `retryWindow` + 2 s after the call: a client that has not
    * taken its last bytes by then is cut, its connection closed. A stream
-   * that opens after the call is ended at once the same way.
+   * that opens after the call is ended at once the same way. A later call
+   * resolves with the first.
    */
   close(options?: CloseAllOptions): Promise<void>;
 }

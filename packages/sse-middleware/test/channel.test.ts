@@ -2,7 +2,7 @@ import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController, type SubscribeOptions } from "sse-middleware";
 import { openEventStream, type EventStream } from "sse-middleware/testing";
-import { aborted, Arrivals, listen, rawGet, request, type TestServer } from "sse-testkit/http";
+import { aborted, Arrivals, listen, rawGet, request, wrapController, type TestServer } from "sse-testkit/http";
 
 let server: TestServer | undefined;
 const streams: EventStream[] = [];
@@ -349,27 +349,7 @@ describe("one pass per tick", () => {
     const channel = createChannel();
     const { url } = await oneSubscriber((stream) => {
       // A wrapper exposes the public controller only, as an application's own might.
-      const wrapper: SseController = {
-        send: (data, options) => stream.send(data, options),
-        sendPrepared: (event) => stream.sendPrepared(event),
-        pipe: (source, options) => stream.pipe(source, options),
-        drain: () => stream.drain(),
-        get bufferedBytes() {
-          return stream.bufferedBytes;
-        },
-        comment: (text) => stream.comment(text),
-        open: () => stream.open(),
-        close: () => stream.close(),
-        get lastEventId() {
-          return stream.lastEventId;
-        },
-        get signal() {
-          return stream.signal;
-        },
-        get closed() {
-          return stream.closed;
-        },
-      };
+      const wrapper = wrapController(stream);
       channel.subscribe(wrapper);
       stream.send("subscribed");
     });

@@ -141,6 +141,37 @@ describe.each(protocols)("sse().close() over %s: ending every stream for server 
   }, 20_000);
 });
 
+describe("sse().close() called again", () => {
+  it("while the first call still waits for a stalled client, resolves with it, not before", async () => {
+    const events = sse({ keepAlive: false });
+    const arrivals = new Arrivals<SseController>();
+    const server = await listen(
+      withSse(events, (_req, res) => {
+        arrivals.push(res.sse);
+        res.sse.send("hello");
+      }),
+    );
+    const stalled = await server.request("/");
+    await arrivals.atLeast(1);
+    stalled.pause();
+    const stream = arrivals.items[0]!;
+    // Past whatever the connection's buffers take: the stream cannot finish until the client reads.
+    for (let round = 0; round < 100 && stream.bufferedBytes < 300_000; round += 1) {
+      stream.send("s".repeat(100_000));
+      await nextTurn();
+    }
+    expect(stream.bufferedBytes).toBeGreaterThanOrEqual(300_000);
+    const settled: string[] = [];
+    const first = events.close({ retryWindow: 0 }).then(() => settled.push("first"));
+    const second = events.close({ retryWindow: 0 }).then(() => settled.push("second"));
+    await Promise.all([first, second]);
+    expect(settled).toEqual(["first", "second"]);
+    stalled.resume();
+    await stalled.closed;
+    await server.close();
+  }, 20_000);
+});
+
 describe("sse().close() options", () => {
   it("rejects a bad retryWindow with a TypeError", async () => {
     await expect(sse().close({ retryWindow: -1 })).rejects.toThrow(/retryWindow must be a non-negative integer/);

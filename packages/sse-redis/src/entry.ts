@@ -32,8 +32,17 @@ export function entryFields(
   return fields;
 }
 
+/**
+ * A field of the entry, if the entry has it. Only its own: a field on
+ * Object.prototype (a prototype pollution elsewhere in the process) would
+ * otherwise make every entry look targeted, encoded or named.
+ */
+function field(message: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(message, name) ? message[name] : undefined;
+}
+
 function payloadOf(message: Readonly<Record<string, string>>, data: string): unknown {
-  if (message.encoding !== "json") return data;
+  if (field(message, "encoding") !== "json") return data;
   try {
     return JSON.parse(data) as unknown;
   } catch {
@@ -43,8 +52,9 @@ function payloadOf(message: Readonly<Record<string, string>>, data: string): unk
 
 /** The topics field, or undefined when absent; throws when it is not a JSON array of non-empty strings. */
 function topicsOf(message: Readonly<Record<string, string>>): readonly string[] | undefined {
-  if (message.topics === undefined) return undefined;
-  const topics: unknown = JSON.parse(message.topics);
+  const list = field(message, "topics");
+  if (list === undefined) return undefined;
+  const topics: unknown = JSON.parse(list);
   if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === "string" && t !== "")) {
     throw new TypeError("not a topic list");
   }
@@ -58,7 +68,8 @@ function topicsOf(message: Readonly<Record<string, string>>): readonly string[] 
  * pass over.
  */
 export function prepareEntry(entry: StreamEntry): ChannelEntry {
-  const { data, event } = entry.message;
+  const data = field(entry.message, "data");
+  const event = field(entry.message, "event");
   const none: ChannelEntry = { position: entry.id, id: entry.id, prepared: undefined, topics: undefined };
   if (data === undefined) return none;
   try {

@@ -16,8 +16,6 @@ export interface MissedPage {
    * entries are the window from its start.
    */
   readonly reset: boolean;
-  /** On a reset, the oldest id the stream keeps ("" when it is empty): the `reset` event's data. */
-  readonly oldestId: string;
   /** When not a reset: the id the entries follow. */
   readonly after: string | undefined;
   /** The entries after the id (after a reset, from the window's start), in order. */
@@ -28,7 +26,7 @@ export interface MissedPage {
 
 async function readFromStart(client: RedisClient, stream: string, count: number, reset: boolean): Promise<MissedPage> {
   const entries = (await client.xRange(stream, "-", "+", { COUNT: count })) ?? [];
-  return { reset, oldestId: entries[0]?.id ?? "", after: undefined, entries, complete: entries.length < count };
+  return { reset, after: undefined, entries, complete: entries.length < count };
 }
 
 /**
@@ -49,7 +47,7 @@ export async function readMissed(
   // in the window, in the same round trip.
   const page = (await client.xRange(stream, after, "+", { COUNT: count + 1 })) ?? [];
   if (page[0]?.id === after) {
-    return { reset: false, oldestId: "", after, entries: page.slice(1), complete: page.length < count + 1 };
+    return { reset: false, after, entries: page.slice(1), complete: page.length < count + 1 };
   }
   // Trimmed away, or never issued: Redis can't tell which, and neither
   // needs telling apart. (The in-memory channel also resumes from the id

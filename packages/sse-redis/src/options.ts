@@ -1,5 +1,5 @@
 /** The options of `createRedisChannel`, and their validation. */
-import { assertInteger, assertOptions, describeValue } from "sse-middleware/adapter";
+import { assertInteger, describeValue, readOptions } from "sse-middleware/adapter";
 import { redactUrl } from "./redis-connection.js";
 
 /** Options of `createRedisChannel`. */
@@ -53,17 +53,22 @@ function assertUrl(url: unknown): asserts url is string {
  * @throws TypeError naming the bad value and the rule it broke.
  */
 export function resolveRedisChannelOptions(options: unknown): ResolvedRedisChannelOptions {
-  assertOptions(options, WHERE, OPTION_NAMES);
   const {
     url,
     stream,
     maxLen = DEFAULT_MAX_LEN,
     connectTimeout = DEFAULT_CONNECT_TIMEOUT_MS,
     onError,
-  } = options as Partial<RedisChannelOptions>;
+  } = readOptions<RedisChannelOptions>(options, WHERE, OPTION_NAMES);
   assertUrl(url);
   if (typeof stream !== "string" || stream === "") {
     throw new TypeError(`${WHERE} stream must be a non-empty string (the stream's key), got ${describeValue(stream)}`);
+  }
+  // Sent as UTF-8, a lone surrogate becomes U+FFFD: "a\uD800" and "a\uDC00"
+  // would be one key, and two channels would share each other's events.
+  // (String#isWellFormed is in Node 20; the ES2022 lib does not declare it.)
+  if (!(stream as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new TypeError(`${WHERE} stream must be well-formed Unicode (no lone surrogate), got ${describeValue(stream)}`);
   }
   assertInteger(maxLen, WHERE, "maxLen", { min: 1, rule: "a positive integer of events" });
   assertInteger(connectTimeout, WHERE, "connectTimeout", {

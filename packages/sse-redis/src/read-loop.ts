@@ -38,10 +38,10 @@ export interface ReadLoopOptions {
   readonly onEntries: (entries: readonly StreamEntry[]) => void;
   /**
    * Called when the entries after the last one handled were trimmed away:
-   * what comes next follows a gap. `oldestId` is the oldest id the stream
-   * keeps, the first of the entries handed over next. It must not throw.
+   * what comes next (handed over right after, in the same tick) follows a
+   * gap. It must not throw.
    */
-  readonly onGap: (oldestId: string) => void;
+  readonly onGap: () => void;
 }
 
 /**
@@ -61,7 +61,7 @@ export async function readLoop({ connection, stream, after, signal, onEntries, o
       // entry that comes, so the reset names the id that follows it.
       const waitingForEntries = page.reset && page.entries.length === 0;
       if (!waitingForEntries) {
-        if (page.reset) onGap(page.oldestId);
+        if (page.reset) onGap();
         if (page.entries.length > 0) {
           lastId = page.entries[page.entries.length - 1]!.id;
           onEntries(page.entries);

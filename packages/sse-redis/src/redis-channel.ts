@@ -61,10 +61,10 @@ export interface RedisChannel<Events extends EventMap = EventMap> {
 /** At most this many prepared entries are kept for replays (fewer when maxLen is smaller). */
 const MAX_PREPARED = 10_000;
 
-async function newestEntry(commands: RedisConnection, stream: string): Promise<string | undefined> {
+async function newestEntry(commands: RedisConnection, stream: string): Promise<StreamEntry | undefined> {
   try {
     const newest = await commands.run((client) => client.xRevRange(stream, "+", "-", { COUNT: 1 }));
-    return newest?.[0]?.id;
+    return newest?.[0];
   } catch (error) {
     throw new Error(`Cannot read Redis stream ${JSON.stringify(stream)}: ${describeFailure(commands, error)}`, {
       cause: error,
@@ -88,9 +88,9 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
   const { url, stream: key, maxLen, connectTimeout, onError } = resolveRedisChannelOptions(options);
   const commands = await connectToRedis(url, "commands", connectTimeout);
   let reader: RedisConnection;
-  let newestId: string | undefined;
+  let newest: StreamEntry | undefined;
   try {
-    newestId = await newestEntry(commands, key);
+    newest = await newestEntry(commands, key);
     reader = await connectToRedis(url, "reader", connectTimeout);
   } catch (error) {
     commands.destroy();
@@ -112,7 +112,8 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
   // methods reach the engine and the connections only once called.
   const channel: RedisChannel<Events> = {
     async publish(data: unknown, publishOptions: RedisPublishOptions = {}): Promise<string> {
-      if (typeof publishOptions === "object" && publishOptions !== null && "id" in publishOptions) {
+      // Its own key only: an `id` on Object.prototype (a pollution elsewhere) must not refuse every publish.
+      if (typeof publishOptions === "object" && publishOptions !== null && Object.hasOwn(publishOptions, "id")) {
         throw new TypeError('publish() option "id" is not supported: a Redis channel\'s ids are the entry ids Redis assigns');
       }
       const { event, topics } = resolvePublishOptions(publishOptions, ["event", "topics"]);
@@ -143,7 +144,8 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
     },
   };
   const engine = createChannelEngine(store, {
-    newest: newestId === undefined ? undefined : { id: newestId, position: newestId },
+    // With its topics: a new subscriber is told its id only if it is meant for it.
+    newest: newest === undefined ? undefined : prepared.get(newest),
     onError: resolveOnError(onError, "createRedisChannel()"),
     channel,
   });
@@ -155,11 +157,11 @@ export async function createRedisChannel<Events extends EventMap = EventMap>(
   const reading = readLoop({
     connection: reader,
     stream: key,
-    after: newestId,
+    after: newest?.id,
     signal: closing.signal,
     onEntries: (entries: readonly StreamEntry[]) => engine.receive(entries.map((entry) => prepared.get(entry))),
     // Fell behind the stream's window: subscribers are told as a resuming client is.
-    onGap: (oldestId: string) => engine.lost(oldestId),
+    onGap: () => engine.lost(),
   });
 
   return channel;

@@ -25,11 +25,14 @@ const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const PUBLISHER = `
 import { writeFileSync } from "node:fs";
 import { createClient } from "redis";
-const [url, key, count, maxLen, marker] = process.argv.slice(1);
+const [url, key, count, maxLen, marker, lastForBob] = process.argv.slice(1);
 const client = createClient({ url });
 await client.connect();
 for (let n = 1; n <= Number(count); n += 1) {
-  await client.xAdd(key, "*", { data: "e" + n }, { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: Number(maxLen) } });
+  const fields = { data: "e" + n };
+  // With lastForBob: every entry is alice's, except the last lastForBob, bob's.
+  if (lastForBob !== undefined) fields.topics = JSON.stringify([n > Number(count) - Number(lastForBob) ? "user:bob" : "user:alice"]);
+  await client.xAdd(key, "*", fields, { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: Number(maxLen) } });
 }
 await client.close();
 writeFileSync(marker, "done");
@@ -53,6 +56,23 @@ function blockUntilExists(marker: string, boundMs: number): void {
   }
 }
 
+/** Another process publishes 1,000 entries with maxLen 10 while this one's event loop is blocked. */
+async function publishWhileBlocked(stream: string, ...extra: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sse-redis-lag-"));
+  const marker = join(dir, "published");
+  try {
+    const publisher = spawn(
+      process.execPath,
+      ["--input-type=module", "-e", PUBLISHER, redisUrl, stream, "1000", "10", marker, ...extra],
+      { cwd: PACKAGE_DIR, stdio: ["ignore", "inherit", "inherit"] },
+    );
+    blockUntilExists(marker, 60_000);
+    await new Promise((resolve) => publisher.once("exit", resolve));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("an instance that falls behind the stream's window", () => {
   it("sends its live clients `reset` (data: the oldest id kept), then every event after the gap, in order", async () => {
     const stream = uniqueStream();
@@ -69,19 +89,7 @@ describe("an instance that falls behind the stream's window", () => {
     const onReset = (message: unknown): void => void resets.push(message as ChannelResetMessage);
     diagnostics.subscribe("sse-middleware:channel:reset", onReset);
 
-    const dir = mkdtempSync(join(tmpdir(), "sse-redis-lag-"));
-    const marker = join(dir, "published");
-    try {
-      const publisher = spawn(
-        process.execPath,
-        ["--input-type=module", "-e", PUBLISHER, redisUrl, stream, "1000", "10", marker],
-        { cwd: PACKAGE_DIR, stdio: ["ignore", "inherit", "inherit"] },
-      );
-      blockUntilExists(marker, 60_000);
-      await new Promise((resolve) => publisher.once("exit", resolve));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await publishWhileBlocked(stream);
 
     for (const each of [client, resuming]) await each.waitFor(() => each.events.some((event) => event.data === "e1000"));
     diagnostics.unsubscribe("sse-middleware:channel:reset", onReset);
@@ -100,12 +108,36 @@ describe("an instance that falls behind the stream's window", () => {
       ["reset", undefined, kept[0]!.id],
       ...kept.map((entry) => [undefined, entry.id, entry.message.data]),
     ]);
-    // Counted and told once per live subscriber, with the gap named.
+    // Counted once per live subscriber; told once, with how many were told.
     expect(a.channel.stats()).toMatchObject({ subscribers: 2, resets: 2 });
     expect(resets.filter((message) => message.channel === a.channel)).toEqual([
-      { cause: "gap", channel: a.channel, oldestId: kept[0]!.id, subscribers: 2 },
+      { cause: "gap", channel: a.channel, subscribers: 2 },
     ]);
     client.destroy();
     resuming.destroy();
+  });
+
+  it("names in its reset only an event meant for the client: never another user's", async () => {
+    const stream = uniqueStream();
+    const a = await startInstance(redisUrl, stream, { maxLen: 10, subscribe: { topics: ["user:bob"] } });
+    instances.push(a);
+    const bob = await connect(a);
+    const first = await a.channel.publish("e0", { topics: ["user:bob"] });
+    await bob.waitFor(() => bob.events.some((event) => event.id === first));
+
+    await publishWhileBlocked(stream, "5");
+
+    await bob.waitFor(() => bob.events.some((event) => event.data === "e1000"));
+    const kept = (await redis.xRange(stream, "-", "+")) ?? [];
+    const keptForBob = kept.filter((entry) => entry.message.topics === '["user:bob"]');
+    // The oldest entry kept is alice's: the reset must not name it.
+    expect(kept[0]!.message.topics).toBe('["user:alice"]');
+    expect(bob.events.map((event) => [event.event, event.id, event.data])).toEqual([
+      [undefined, first, "e0"],
+      ["reset", undefined, keptForBob[0]!.id],
+      ...keptForBob.map((entry) => [undefined, entry.id, entry.message.data]),
+    ]);
+    for (const entry of kept) if (!keptForBob.includes(entry)) expect(bob.text()).not.toContain(entry.id);
+    bob.destroy();
   });
 });

@@ -37,6 +37,18 @@ describe("createRedisChannel options", () => {
     await expect(create({ url: redisUrl, stream: 7 })).rejects.toThrow(TypeError);
   });
 
+  it("rejects a stream name with a lone surrogate: Redis would store it as U+FFFD, so two such names would share one stream", async () => {
+    const base = uniqueStream();
+    for (const stream of [`${base}\ud800`, `${base}\udc00`, `\udfff${base}`]) {
+      await expect(create({ url: redisUrl, stream }), JSON.stringify(stream)).rejects.toThrow(
+        /stream must be well-formed Unicode \(no lone surrogate\)/,
+      );
+    }
+    // A pair is one character, and fine.
+    const channel = (await create({ url: redisUrl, stream: `${base}\ud83d\ude00` })) as { close(): Promise<void> };
+    await channel.close();
+  });
+
   it("rejects a bad maxLen or connectTimeout, and unknown options, with a TypeError", async () => {
     const base = { url: redisUrl, stream: "s" };
     for (const maxLen of [0, -1, 1.5, "10", NaN, Infinity, null]) {

@@ -180,6 +180,22 @@ describe("subscribe", () => {
     client.destroy();
   });
 
+  it("does not tell a new client the newest id of a stream that existed before, when that entry is another user's", async () => {
+    const stream = uniqueStream();
+    const earlier = await start(stream);
+    const shared = await earlier.channel.publish("for everyone");
+    const secret = await earlier.channel.publish("for alice", { topics: ["user:alice"] });
+    const later = await start(stream);
+    const client = await connect(later);
+    const after = await earlier.channel.publish("after");
+    // Told the newest entry meant for it, if it knows one; alice's id, never.
+    const text = await client.waitFor((t) => t.includes("data: after"));
+    expect(text).not.toContain(secret);
+    expect(text.endsWith(`id: ${after}\ndata: after\n\n`)).toBe(true);
+    expect([`id: ${after}\ndata: after\n\n`, `id: ${shared}\n\nid: ${after}\ndata: after\n\n`]).toContain(text);
+    client.destroy();
+  });
+
   it("sends only what the filter accepts, replayed or live; the filter sees the data as published", async () => {
     const instance = await start(uniqueStream(), {
       subscribe: { filter: (event) => event.event === "y" && (event.data as { n: number }).n > 0 },

@@ -197,9 +197,11 @@ function conformance(fixture: ChannelFixture, protocol: Protocol): void {
         expect(kept.length).toBeLessThan(published.length);
         const served = await serve(instance!);
         const client = await connect(served, ["even"], published[0]);
-        const expected = kept.filter((id) => published.indexOf(id) % 2 === 0).map((id) => `e${published.indexOf(id)}`);
+        const keptEven = kept.filter((id) => published.indexOf(id) % 2 === 0);
+        const expected = keptEven.map((id) => `e${published.indexOf(id)}`);
         await waitForData(client, expected.length);
-        expect(client.stream.events[0]).toMatchObject({ event: "reset", data: kept[0] });
+        // Named after the oldest kept event meant for it: the oldest kept may be another topic's.
+        expect(client.stream.events[0]).toMatchObject({ event: "reset", data: keptEven[0] });
         expect(dataOf(client.stream)).toEqual(expected);
       });
 
@@ -251,6 +253,52 @@ function conformance(fixture: ChannelFixture, protocol: Protocol): void {
         await clients[3]!.stream.waitFor((t) => t.includes("hi 3"));
         expect(dataOf(clients[7]!.stream)).toEqual(["hi 7"]);
         expect(Object.fromEntries(calls)).toEqual({ "7": 1, "3": 1 });
+      });
+    });
+
+    describe("another user's event, never named", () => {
+      it("is not the id a new subscriber's join block names; that id is the newest meant for it, and it resumes from there", async () => {
+        const [instance] = await open(100);
+        const served = await serve(instance!);
+        // Sees everything, so the test knows each instance has read both events.
+        const witness = await connect(served, ["user:alice", "user:bob"]);
+        const bob1 = await instance!.publish("bob 1", { topics: ["user:bob"] });
+        const alice1 = await instance!.publish("alice 1", { topics: ["user:alice"] });
+        await waitForData(witness, 2);
+        const bob = await connect(served, ["user:bob"]);
+        const anonymous = await connect(served);
+        await bob.stream.waitFor((t) => t.includes("id: "));
+        expect(bob.stream.text()).toBe(`id: ${bob1}\n\n`);
+        // It drops before its first event: from that id it misses nothing meant for it.
+        bob.stream.destroy();
+        await aborted(bob.controller.signal);
+        await instance!.publish("alice 2", { topics: ["user:alice"] });
+        await instance!.publish("bob 2", { topics: ["user:bob"] });
+        const again = await connect(served, ["user:bob"], lastIdOf(bob.stream));
+        await again.stream.waitFor((t) => t.includes("data: bob 2"));
+        expect(dataOf(again.stream)).toEqual(["bob 2"]);
+        // Nothing was meant for a subscriber without topics: no join block at all, rather than alice's id.
+        const hi = await instance!.publish("hi");
+        await anonymous.stream.waitFor((t) => t.includes("data: hi"));
+        expect(anonymous.stream.text()).toBe(`id: ${hi}\ndata: hi\n\n`);
+        for (const client of [bob, again, anonymous]) {
+          expect(client.stream.text().split("\n")).not.toContain(`id: ${alice1}`);
+          expect(client.stream.text().split("\n")).not.toContain(`data: ${alice1}`);
+        }
+      });
+
+      it("is not what a reset names; when nothing kept is meant for the client, the reset names nothing", async () => {
+        const [instance] = await open(5);
+        const published: string[] = [];
+        for (let n = 0; n < 300; n += 1) published.push(await instance!.publish(`a${n}`, { topics: ["user:alice"] }));
+        const kept = await fixture.kept(instance!, published);
+        expect(kept.length).toBeLessThan(published.length);
+        const served = await serve(instance!);
+        const bob = await connect(served, ["user:bob"], published[0]);
+        await bob.stream.waitFor((t) => t.includes("event: reset"));
+        const note = await instance!.publish("for bob", { topics: ["user:bob"] });
+        await bob.stream.waitFor((t) => t.includes("data: for bob"));
+        expect(bob.stream.text()).toBe(`event: reset\ndata: \n\nid: ${note}\ndata: for bob\n\n`);
       });
     });
 

@@ -583,3 +583,65 @@ export function requestWithRawLastEventId(
     );
   });
 }
+
+/**
+ * A controller of the app's own making around a real stream: it forwards
+ * every member to `stream`, except those `replaced` describes (property
+ * descriptors, so getters can be replaced too).
+ */
+export function wrapController(stream: SseController, replaced: PropertyDescriptorMap = {}): SseController {
+  const wrapper: SseController = {
+    send: (data, options) => stream.send(data, options),
+    sendPrepared: (event) => stream.sendPrepared(event),
+    pipe: (source, options) => stream.pipe(source, options),
+    drain: () => stream.drain(),
+    get bufferedBytes() {
+      return stream.bufferedBytes;
+    },
+    comment: (text) => stream.comment(text),
+    open: () => stream.open(),
+    close: () => stream.close(),
+    get lastEventId() {
+      return stream.lastEventId;
+    },
+    get signal() {
+      return stream.signal;
+    },
+    get closed() {
+      return stream.closed;
+    },
+  };
+  return Object.defineProperties(wrapper, replaced);
+}
+
+/**
+ * `stream` as a client too slow to read would make it, until `released`
+ * resolves: always far behind, and `drain()` waits for the release. A
+ * replay to it stops after its first event, as long as the test wants.
+ */
+export function slowUntil(stream: SseController, released: Promise<void>): SseController {
+  let slow = true;
+  void released.then(() => (slow = false));
+  return wrapController(stream, {
+    bufferedBytes: { get: () => (slow ? Number.MAX_SAFE_INTEGER : stream.bufferedBytes) },
+    drain: { value: () => released.then(() => stream.drain()) },
+  });
+}
+
+/**
+ * Serves every request with `middleware` over HTTP/1.1 and hands its
+ * controller to `handle`; `arrivals` has the controllers, in order.
+ */
+export async function serveStreams(
+  middleware: SseMiddleware,
+  handle: (stream: SseController) => void,
+): Promise<{ server: TestServer; arrivals: Arrivals<SseController> }> {
+  const arrivals = new Arrivals<SseController>();
+  const server = await listen(
+    withSse(middleware, (_req, res) => {
+      handle(res.sse);
+      arrivals.push(res.sse);
+    }),
+  );
+  return { server, arrivals };
+}
