@@ -112,6 +112,9 @@ describe.each(protocols)("sse().close() over %s: ending every stream for server 
     const stalledController = arrivals.items[0]!;
     const readers = await Promise.all(Array.from({ length: 3 }, () => server.request("/")));
     await arrivals.atLeast(4);
+    const connections = (): Promise<number> =>
+      new Promise((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    const connectionsBefore = await connections();
 
     // Publish until the stalled client holds 300 KB the server could not send
     // (past whatever the connection's buffers and windows take in).
@@ -128,6 +131,9 @@ describe.each(protocols)("sse().close() over %s: ending every stream for server 
     await events.close({ retryWindow: 0 });
 
     expect(events.size).toBe(0);
+    // The server let go of the stalled client's connection itself, though
+    // that client still reads nothing.
+    await expect.poll(connections, { timeout: 5000 }).toBeLessThan(connectionsBefore);
     for (const reader of readers) {
       await reader.ended;
       expect(reader.events).toHaveLength(published);
