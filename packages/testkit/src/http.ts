@@ -60,9 +60,17 @@ export async function listen(
       sessions.add(session);
       session.on("close", () => sessions.delete(session));
     });
+    // A destroyed session waits for its socket to pass on what is queued,
+    // which a paused client never takes: the test cuts the sockets too.
+    const sockets = new Set<net.Socket>();
+    h2.on("connection", (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
     server = h2;
     cutConnections = () => {
       for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
     };
   }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
