@@ -85,7 +85,7 @@ describe("compare.html in Chromium: polling, long polling and SSE over the same 
     await page.close();
   });
 
-  it("counts one request for SSE, more than the ticks for polling, one a tick for long polling", async () => {
+  it("counts one request for SSE, and many for polling and long polling", async () => {
     const server = await serve(150);
     const page = await suite.newPage({ width: 1024, height: 800 });
     await page.goto(`${server.url}/compare.html`);
@@ -94,8 +94,11 @@ describe("compare.html in Chromium: polling, long polling and SSE over the same 
     const longPolling = await readColumn(page, "Long polling");
     const streamed = await readColumn(page, "SSE");
     expect(streamed.requests).toBe(1);
-    expect(polling.requests).toBeGreaterThan(ticks);
-    expect(longPolling.requests).toBeGreaterThanOrEqual(ticks);
+    // About two a tick for polling and one for long polling on a quiet
+    // machine; a slow answer on a loaded one brings several ticks at once,
+    // so only "many" is certain.
+    expect(polling.requests).toBeGreaterThan(ticks / 2);
+    expect(longPolling.requests).toBeGreaterThan(ticks / 2);
     // Every response costs its headers; SSE pays them once.
     expect(streamed.bytes).toBeLessThan(polling.bytes);
     expect(streamed.bytes).toBeLessThan(longPolling.bytes);
