@@ -195,6 +195,12 @@ function reaches<Position>(subscription: Subscription<Position>, event: BatchEve
   return false;
 }
 
+function sameEvents(a: readonly PreparedEvent[], b: readonly PreparedEvent[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Creates the engine of one channel over `store`. The store calls
  * `receive` with each new event; the returned engine does the rest.
@@ -285,6 +291,7 @@ export function createChannelEngine<Position>(
         for (const subscription of subscriptions.values()) this.#give(subscription, pass);
       }
       this.#shared = undefined;
+      forgetJoin();
     }
 
     #give(subscription: Subscription<Position>, pass: number): void {
@@ -345,6 +352,27 @@ export function createChannelEngine<Position>(
     }
   }
 
+  // The last join deliverEach made. The subscribers a pass reaches alike
+  // (every follower of `news`) get equal lists one after another, and one
+  // join, encoded once, serves them all, as the shared chunk does for
+  // untargeted events: not a join and an encoding per subscriber.
+  let lastChosen: readonly PreparedEvent[] = [];
+  let lastJoined: PreparedEvent | undefined;
+
+  function join(chosen: PreparedEvent[]): PreparedEvent {
+    if (lastJoined === undefined || !sameEvents(chosen, lastChosen)) {
+      lastChosen = chosen;
+      lastJoined = joinPreparedEvents(chosen);
+    }
+    return lastJoined;
+  }
+
+  /** Drops the last join, so it holds no memory between passes. */
+  function forgetJoin(): void {
+    lastChosen = [];
+    lastJoined = undefined;
+  }
+
   /** Gives a subscriber the events of `events` that are meant for it, as one chunk. */
   function deliverEach(subscription: Subscription<Position>, events: readonly BatchEvent<Position>[]): void {
     const chosen: PreparedEvent[] = [];
@@ -369,7 +397,7 @@ export function createChannelEngine<Position>(
       chosen.push(prepared);
     }
     // What the filter took before it threw still goes out, as the stream's last words.
-    if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : joinPreparedEvents(chosen));
+    if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : join(chosen));
     if (failure !== undefined) fail(subscription, failure.error);
   }
 
@@ -532,6 +560,7 @@ export function createChannelEngine<Position>(
     // cursor, which they drop once past it.
     subscription.seenSeq = passedSeq;
     if (fresh.length > 0) deliverEach(subscription, fresh);
+    forgetJoin();
   }
 
   const engine: ChannelEngine<Position> = {
