@@ -61,7 +61,7 @@ describe("bench smoke", () => {
     expect(renderTables(results)).toContain("### 7. Import cost");
     expect(renderTables(results)).toContain("### 8. Targeted delivery");
     expect(renderChart(results)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
-  }, 90_000);
+  }, 180_000);
 
   it("lists every file an import loaded once, with its size on disk, its entry among them", async () => {
     // On its own (vitest -t), this test must not find dist/ missing.
