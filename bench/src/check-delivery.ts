@@ -27,6 +27,13 @@ export function deliveryProblems(results: BenchResults): string[] {
       check(problems, `scale-out over ${run.instances}, ${run.contender}, pass ${i + 1}`, pass.complete, pass.delivery, pass.expectedPerClient),
     );
   }
+  for (const run of results.targeted ?? []) {
+    run.passes.forEach((pass, i) => {
+      const what = `targeted ${run.clients}, ${run.contender}, pass ${i + 1}`;
+      check(problems, `${what}, to one user`, pass.toUser.complete, pass.toUser.delivery, pass.toUser.expectedPerClient);
+      check(problems, `${what}, to news`, pass.toNews.complete, pass.toNews.delivery, pass.toNews.expectedPerClient);
+    });
+  }
   for (const run of results.steady ?? []) {
     check(problems, `steady, ${run.contender}`, run.complete, run.delivery, run.expectedPerClient);
     const samples = run.clients * run.measuredEvents * run.passes;

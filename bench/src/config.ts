@@ -51,6 +51,19 @@ export interface BenchConfig {
   };
   /** Fresh processes timed per package, taken in turn with the others. */
   importCost: { processes: number };
+  /**
+   * Each client a user of its own, following `user:N` and `news`: rounds of
+   * publishes to one user each, then rounds to `news` (`events` each,
+   * the fan-out's bursts).
+   */
+  targeted: BurstRoundsConfig & {
+    clients: number[];
+    /**
+     * Publishes to one user in a measured round: every user gets as many,
+     * so this divides by each number of clients.
+     */
+    userPublishes: number;
+  };
 }
 
 /** The fan-out's bursts, which scale-out repeats through Redis. */
@@ -90,6 +103,8 @@ export const FULL: BenchConfig = {
   // Issue #7: 1,000 clients over 2 instances.
   scaleOut: { ...FULL_BURSTS, clients: 1000, instances: 2, timeoutMs: 60_000 },
   importCost: { processes: 15 },
+  // Issue #15: 10,000 subscribers, and 1,000 to see whether a publish to one user costs more among more.
+  targeted: { ...FULL_BURSTS, clients: [1000, 10_000], userPublishes: 10_000 },
 };
 
 const SMOKE_BURSTS: BurstRoundsConfig = { events: 20, burstSize: 5, payloadBytes: 100, passes: 1, rounds: 2, roundBudgetMs: 5000, timeoutMs: 10_000 };
@@ -113,4 +128,5 @@ export const SMOKE: BenchConfig = {
   churn: { concurrency: 4, durationMs: 300, maxCycles: 100 },
   scaleOut: { ...SMOKE_BURSTS, clients: 20, instances: 2 },
   importCost: { processes: 2 },
+  targeted: { ...SMOKE_BURSTS, clients: [20], userPublishes: 40 },
 };

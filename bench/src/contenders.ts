@@ -15,6 +15,28 @@ export const REDIS_CONTENDERS = ["sse-middleware-redis", "hand-written-redis", "
 /** One of {@link REDIS_CONTENDERS}. */
 export type RedisContenderName = (typeof REDIS_CONTENDERS)[number];
 
+/**
+ * The contenders of the targeted scenario, in their per-user form: a
+ * hand-written `Map<userId, res>`, this library's channel with topics, and
+ * better-sse's channel with a `filter`.
+ */
+export const TARGETED_CONTENDERS = ["hand-written", "sse-middleware", "better-sse"] as const satisfies readonly ContenderName[];
+
+/** One of {@link TARGETED_CONTENDERS}. */
+export type TargetedContenderName = (typeof TARGETED_CONTENDERS)[number];
+
+/** How the targeted scenario's contenders are described. */
+export const TARGETED_LABELS: Record<TargetedContenderName, string> = {
+  "hand-written": "hand-written Map<userId, res>",
+  "sse-middleware": "sse-middleware channel, topics",
+  "better-sse": "better-sse 0.16.1 channel, filter",
+};
+
+/** Whether a contender has a targeted form. */
+export function isTargetedContenderName(name: ContenderName): name is TargetedContenderName {
+  return (TARGETED_CONTENDERS as readonly string[]).includes(name);
+}
+
 /** Anything a bench server can run. */
 export type ServerContenderName = ContenderName | RedisContenderName;
 

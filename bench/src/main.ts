@@ -3,7 +3,7 @@
  * contender, prints the tables, writes `results/*.json` and the chart.
  *
  *   --smoke                 every scenario at toy size; checks delivery, measures nothing
- *   --only=fanout,steady    run only these scenarios (fanout, steady, memory, slow-reader, churn, scale-out, import-cost)
+ *   --only=fanout,steady    run only these scenarios (fanout, steady, memory, slow-reader, churn, scale-out, import-cost, targeted)
  *   --contenders=a,b        run only these contenders (the Redis ones included; import-cost imports its own list of packages)
  *   --out=DIR               where results go (default: results/, or a temporary folder for --smoke)
  *   --cpu-prof              write a CPU profile of every server to DIR/profiles

@@ -6,9 +6,10 @@ import type { MemoryRun } from "./scenarios/memory.js";
 import type { ScaleOutRun } from "./scenarios/scale-out.js";
 import type { SlowReaderRun } from "./scenarios/slow-reader.js";
 import type { SteadyRun } from "./scenarios/steady.js";
+import type { TargetedRun } from "./scenarios/targeted.js";
 
 /** The scenarios, by the names used on the command line and for result files. */
-export const SCENARIOS = ["fanout", "steady", "memory", "slow-reader", "churn", "scale-out", "import-cost"] as const;
+export const SCENARIOS = ["fanout", "steady", "memory", "slow-reader", "churn", "scale-out", "import-cost", "targeted"] as const;
 
 /** One of {@link SCENARIOS}. */
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -36,6 +37,7 @@ export interface BenchResults {
   churn?: ChurnRun[];
   "scale-out"?: ScaleOutRun[];
   "import-cost"?: ImportCost;
+  targeted?: TargetedRun[];
 }
 
 /** Whether a run was measured (not skipped). */

@@ -12,6 +12,7 @@ import { runMemory } from "./scenarios/memory.js";
 import { runScaleOut } from "./scenarios/scale-out.js";
 import { runSlowReader } from "./scenarios/slow-reader.js";
 import { runSteady } from "./scenarios/steady.js";
+import { runTargeted } from "./scenarios/targeted.js";
 import type { BenchSession } from "./session.js";
 
 /** What to run. */
@@ -77,6 +78,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           break;
         case "import-cost":
           results["import-cost"] = await runImportCost(session);
+          break;
+        case "targeted":
+          results.targeted = await runTargeted(session);
           break;
       }
     }

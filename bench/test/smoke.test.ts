@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { deliveryProblems } from "../src/check-delivery.js";
 import { SMOKE } from "../src/config.js";
-import { CONTENDERS, REDIS_CONTENDERS } from "../src/contenders.js";
+import { CONTENDERS, REDIS_CONTENDERS, TARGETED_CONTENDERS } from "../src/contenders.js";
 import { buildPackages, workspaceRoot } from "../src/import-cost/build-packages.js";
 import { listLoadedFiles } from "../src/import-cost/probes.js";
 import { renderChart } from "../src/report/chart.js";
@@ -31,7 +31,8 @@ describe("bench smoke", () => {
     expect(deliveryProblems(results)).toEqual([]);
     for (const scenario of CONTENDER_SCENARIOS) {
       const runs = results[scenario] ?? [];
-      const expected = scenario === "scale-out" ? ["sse-middleware", ...REDIS_CONTENDERS] : CONTENDERS;
+      const expected =
+        scenario === "scale-out" ? ["sse-middleware", ...REDIS_CONTENDERS] : scenario === "targeted" ? TARGETED_CONTENDERS : CONTENDERS;
       expect(new Set(runs.map((run) => run.contender)), scenario).toEqual(new Set(expected));
     }
     // Every client of both instances had every event: the Redis contenders
@@ -58,6 +59,7 @@ describe("bench smoke", () => {
     expect(renderTables(results)).toContain("### 5. Churn");
     expect(renderTables(results)).toContain("### 6. Scale-out");
     expect(renderTables(results)).toContain("### 7. Import cost");
+    expect(renderTables(results)).toContain("### 8. Targeted delivery");
     expect(renderChart(results)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   }, 300_000);
 

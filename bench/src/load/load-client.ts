@@ -44,7 +44,10 @@ export function eventStreamRequest(port: number, path: string): string {
 /**
  * One EventSource-like client on a raw socket that counts events exactly:
  * event numbers must arrive as 1, 2, 3, … with none missing, repeated or
- * reordered, and anything else counts as an error.
+ * reordered, and anything else counts as an error. An event addressed to
+ * one user has the id `<number>@<user>`: only the client of that user may
+ * count it, and for any other it is an error, so a leak shows as surely as
+ * a loss.
  */
 export class LoadClient {
   readonly mode: ClientMode;
@@ -58,13 +61,24 @@ export class LoadClient {
   readonly #goal: DeliveryGoal;
   readonly #latency: LatencySink | undefined;
   readonly #countByData: boolean;
+  /** The user this client is, for events addressed to one user; undefined: none is for it. */
+  readonly #user: string | undefined;
   #arrivalMs = 0;
 
-  constructor(port: number, path: string, mode: ClientMode, goal: DeliveryGoal, latency?: LatencySink, countBy: CountBy = "id") {
+  constructor(
+    port: number,
+    path: string,
+    mode: ClientMode,
+    goal: DeliveryGoal,
+    latency?: LatencySink,
+    countBy: CountBy = "id",
+    user?: number,
+  ) {
     this.mode = mode;
     this.#goal = goal;
     this.#latency = mode === "latency" ? latency : undefined;
     this.#countByData = countBy === "data";
+    this.#user = user === undefined ? undefined : String(user);
     const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
     this.#socket = socket;
     socket.setEncoding("latin1");
@@ -102,9 +116,16 @@ export class LoadClient {
     });
   }
 
+  /** An id's number: `7`, or `7@42` for an event addressed to user 42, which is NaN (an error) on any other client. */
+  #numberOf(id: string): number {
+    const at = id.indexOf("@");
+    if (at === -1) return Number(id);
+    return id.slice(at + 1) === this.#user ? Number(id.slice(0, at)) : Number.NaN;
+  }
+
   // An arrow function: the parser calls it for every event, with no bind.
   readonly #onEvent = (lastEventId: string, firstData: string): void => {
-    const id = this.#countByData ? readSequence(firstData) : Number(lastEventId);
+    const id = this.#countByData ? readSequence(firstData) : this.#numberOf(lastEventId);
     if (id !== this.received + 1) {
       this.errors += 1;
       return;

@@ -46,13 +46,14 @@ export class LoadPool {
 
   /**
    * Opens `count` clients on `port` and resolves once each has its response
-   * head; `stalled` more (not counted as readers) take their head and stop reading.
+   * head; `stalled` more (not counted as readers) take their head and stop
+   * reading. With `users`, the readers are users 0 to `count - 1`, one each.
    */
   async open(
     port: number,
     count: number,
     mode: ClientMode,
-    options: { stalled?: number; latencyAfterId?: number; countBy?: CountBy } = {},
+    options: { stalled?: number; latencyAfterId?: number; countBy?: CountBy; users?: boolean } = {},
   ): Promise<void> {
     if (count > this.capacity) throw new RangeError(`${count} clients exceed the pool's ${this.capacity}`);
     const used = Math.min(this.#workers.length, Math.max(2, Math.ceil(count / CLIENTS_PER_WORKER)));
@@ -61,10 +62,12 @@ export class LoadPool {
     if (options.stalled !== undefined && options.stalled > 0) {
       await this.#workers[0]!.call("open", { port, path, count: options.stalled, mode: "stall" });
     }
+    const { latencyAfterId, countBy } = options;
     await Promise.all(
-      shares.map((share, i) =>
-        share === 0 ? 0 : this.#workers[i]!.call("open", { port, path, count: share, mode, latencyAfterId: options.latencyAfterId, countBy: options.countBy }),
-      ),
+      shares.map((share, i) => {
+        const firstUser = options.users === true ? shares.slice(0, i).reduce((sum, n) => sum + n, 0) : undefined;
+        return share === 0 ? 0 : this.#workers[i]!.call("open", { port, path, count: share, mode, latencyAfterId, countBy, firstUser });
+      }),
     );
   }
 

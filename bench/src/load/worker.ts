@@ -19,6 +19,11 @@ export interface OpenArgs {
   latencyAfterId?: number;
   /** Where clients read each event's number (default: its id). */
   countBy?: CountBy;
+  /**
+   * When set, the clients are users `firstUser`, `firstUser + 1`, …: each
+   * asks for `path?user=N` and may count events addressed to it (see LoadClient).
+   */
+  firstUser?: number;
 }
 
 /** When this worker's reading clients all had every event, or that they did not in time. */
@@ -71,14 +76,15 @@ const goal: DeliveryGoal = {
 const readers = (): LoadClient[] => clients.filter((client) => client.mode !== "stall");
 
 const api: WorkerApi = {
-  async open({ port, path, count, mode, latencyAfterId = 0, countBy = "id" }) {
+  async open({ port, path, count, mode, latencyAfterId = 0, countBy = "id", firstUser }) {
     const sink = { histogram, afterId: latencyAfterId };
     let opened = 0;
     let next = 0;
     const openOne = async (): Promise<void> => {
       while (next < count) {
+        const user = firstUser === undefined ? undefined : firstUser + next;
         next += 1;
-        const client = new LoadClient(port, path, mode, goal, sink, countBy);
+        const client = new LoadClient(port, user === undefined ? path : `${path}?user=${user}`, mode, goal, sink, countBy, user);
         clients.push(client);
         const status = await client.opened;
         if (status !== 200) throw new Error(`stream answered ${status}`);

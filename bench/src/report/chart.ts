@@ -1,7 +1,7 @@
-import { CONTENDERS, type ContenderName } from "../contenders.js";
+import { CONTENDERS, TARGETED_CONTENDERS, type ContenderName } from "../contenders.js";
 import { wasMeasured, type BenchResults } from "../results.js";
 import type { ScaleOutRun } from "../scenarios/scale-out.js";
-import { bytes, count, fanoutOf, memoryOf, ms, percent, sizesOf } from "./figures.js";
+import { bytes, count, fanoutOf, memoryOf, ms, percent, sizesOf, targetedGrowth, targetedOf, times } from "./figures.js";
 
 /** One bar: a contender, or a deployment of one; no value where it was not run. */
 interface Bar {
@@ -76,6 +76,41 @@ function scaleOutPanel(runs: readonly ScaleOutRun[]): Panel {
   };
 }
 
+/** The targeted scenario at its most subscribers: to one user, to news, and how a publish to one user's cost grew. */
+function targetedPanels(results: BenchResults): Panel[] {
+  const sizes = sizesOf(results.targeted ?? []);
+  const most = sizes.at(-1);
+  if (most === undefined) return [];
+  const bars = (value: (contender: ContenderName) => number | undefined): Bar[] =>
+    TARGETED_CONTENDERS.map((contender) => ({ label: SHORT_LABELS[contender], color: COLORS[contender], value: value(contender) }));
+  const list: Panel[] = [
+    {
+      title: `Targeted, ${count(most)} users: events/s to one user each`,
+      better: "higher",
+      detail: "each event reaches one connection",
+      format: count,
+      bars: bars((contender) => targetedOf(results, contender, most)?.toUserEventsPerSecond),
+    },
+    {
+      title: `Targeted, ${count(most)} users: events/s to news`,
+      better: "higher",
+      detail: "every user follows it",
+      format: count,
+      bars: bars((contender) => targetedOf(results, contender, most)?.toNewsEventsPerSecond),
+    },
+  ];
+  if (sizes.length > 1) {
+    list.push({
+      title: `CPU per publish to one user: ${count(most)} users ÷ ${count(sizes[0]!)}`,
+      better: "lower",
+      detail: "1× is flat",
+      format: times,
+      bars: bars((contender) => targetedGrowth(results, contender)),
+    });
+  }
+  return list;
+}
+
 function panels(results: BenchResults): Panel[] {
   const list: Panel[] = [];
   for (const clients of sizesOf(results.fanout ?? [])) {
@@ -124,6 +159,7 @@ function panels(results: BenchResults): Panel[] {
   }
   const scaleOut = results["scale-out"];
   if (scaleOut !== undefined && scaleOut.length > 0) list.push(scaleOutPanel(scaleOut));
+  list.push(...targetedPanels(results));
   return list;
 }
 

@@ -1,7 +1,8 @@
-import { CONTENDER_LABELS, type ContenderName, type ServerContenderName, type SkippedRun } from "../contenders.js";
+import { CONTENDER_LABELS, TARGETED_LABELS, type ContenderName, type ServerContenderName, type SkippedRun } from "../contenders.js";
 import { wasMeasured, type BenchResults } from "../results.js";
 import type { ImportedPackage } from "../scenarios/import-cost.js";
-import { bytes, contendersOf, count, fanoutOf, memoryOf, ms, percent, signedBytes, sizesOf } from "./figures.js";
+import type { TargetedRun } from "../scenarios/targeted.js";
+import { bytes, contendersOf, count, fanoutOf, memoryOf, ms, percent, signedBytes, sizesOf, targetedGrowth, targetedOf, times, us } from "./figures.js";
 import { checkTargets } from "./targets.js";
 
 function table(header: string[], rows: string[][]): string {
@@ -168,6 +169,43 @@ function importCostTable(results: BenchResults): string | undefined {
   ].join("\n");
 }
 
+function targetedTable(results: BenchResults): string | undefined {
+  const runs = results.targeted;
+  if (runs === undefined || runs.length === 0) return undefined;
+  const sizes = sizesOf(runs);
+  const first = runs[0]!;
+  const growth = sizes.length > 1 ? [`CPU ${count(sizes.at(-1)!)} ÷ ${count(sizes[0]!)}`] : [];
+  const cell = (contender: ContenderName, clients: number, figure: (run: TargetedRun) => string): string => {
+    const run = targetedOf(results, contender, clients);
+    return run === undefined ? "—" : figure(run);
+  };
+  return [
+    `### 8. Targeted delivery: each client a user of its own, on topics \`user:N\` and \`news\` (a round: ${count(first.userPublishes)} publishes to one user each, every user alike, in a random order; or ${first.events} events of ${first.payloadBytes} B to \`news\` in bursts of ${first.burstSize}; median round of ${first.passes.length} passes taken in turn)`,
+    "",
+    table(
+      [
+        "contender",
+        ...sizes.map((n) => `to one user, events/s at ${count(n)}`),
+        ...sizes.map((n) => `server CPU per publish to one user at ${count(n)}`),
+        ...growth,
+        ...sizes.map((n) => `to news, events/s at ${count(n)}`),
+      ],
+      contendersOf(runs).map((contender) => {
+        const ratio = targetedGrowth(results, contender);
+        return [
+          TARGETED_LABELS[contender],
+          ...sizes.map((clients) => cell(contender, clients, (run) => count(run.toUserEventsPerSecond))),
+          ...sizes.map((clients) => cell(contender, clients, (run) => us(run.cpuPerPublishUs))),
+          ...(growth.length === 0 ? [] : [ratio === undefined ? "—" : times(ratio)]),
+          ...sizes.map((clients) => cell(contender, clients, (run) => count(run.toNewsEventsPerSecond))),
+        ];
+      }),
+    ),
+    "",
+    "An event for one user reaches one connection, so events/s here is publishes/s. Server CPU is the server process's user + system time from the first publish of a round until its last write, divided by the round's publishes. Every client counts exactly: an event addressed to another user is an error, as is one missing.",
+  ].join("\n");
+}
+
 function targetsTable(results: BenchResults): string | undefined {
   const checks = checkTargets(results);
   if (checks.length === 0) return undefined;
@@ -185,7 +223,7 @@ function targetsTable(results: BenchResults): string | undefined {
 export function renderTables(results: BenchResults): string {
   const { meta } = results;
   const header = `Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB, ${meta.platform}; commit ${meta.commit}, ${meta.date.slice(0, 10)}; ${meta.durationS} s.`;
-  const sections = [fanoutTable, steadyTable, memoryTable, slowReaderTable, churnTable, scaleOutTable, importCostTable, targetsTable]
+  const sections = [fanoutTable, steadyTable, memoryTable, slowReaderTable, churnTable, scaleOutTable, importCostTable, targetedTable, targetsTable]
     .map((render) => render(results))
     .filter((section): section is string => section !== undefined);
   return [header, ...sections].join("\n\n");

@@ -1,8 +1,21 @@
 import { wasMeasured, type BenchResults } from "../results.js";
-import { bytes, count, fanoutOf, memoryOf, ms, percent, signedBytes, sizesOf, times } from "./figures.js";
+import { bytes, count, fanoutOf, memoryOf, ms, percent, signedBytes, sizesOf, targetedGrowth, targetedOf, times, us } from "./figures.js";
 
 /** The library's default `maxBufferedBytes`, which the bench server uses. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * How much more a publish to one user may cost among the most subscribers
+ * than among the fewest (issue #15: flat), unless a lookup by hand grew as
+ * much in the same run (give or take {@link BY_HAND_TOLERANCE}). Not 1: more
+ * sockets cost the kernel and the caches more per write, whoever writes
+ * (the hand-written Map's grew 1.3–1.9× from 1,000 to 10,000 on this 2-core
+ * machine); a publish that walked every subscriber would cost about 10×, as
+ * better-sse's filter does.
+ */
+const MAX_TARGETED_GROWTH = 1.5;
+/** Run-to-run noise in one contender's growth, on a shared machine. */
+const BY_HAND_TOLERANCE = 1.2;
 
 /** One target of issue #6, as measured. */
 export interface TargetCheck {
@@ -71,6 +84,18 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       target: `${among}: server memory grows ≤ maxBufferedBytes (${bytes(MAX_BUFFERED_BYTES)})`,
       measured: `${signedBytes(slow.memoryGrowthBytes)} held after GC; queued bytes peaked ${signedBytes(slow.peakQueuedGrowthBytes)}`,
       met: slow.memoryGrowthBytes <= MAX_BUFFERED_BYTES,
+    });
+  }
+  const targetedSizes = sizesOf(results.targeted ?? []);
+  const growth = targetedGrowth(results, "sse-middleware");
+  if (growth !== undefined) {
+    const [fewest, most] = [targetedSizes[0]!, targetedSizes.at(-1)!];
+    const cost = (clients: number): string => us(targetedOf(results, "sse-middleware", clients)!.cpuPerPublishUs);
+    const byHand = targetedGrowth(results, "hand-written");
+    checks.push({
+      target: `targeted: a publish to one user costs as much among ${count(most)} subscribers as among ${count(fewest)} (server CPU ≤ ${times(MAX_TARGETED_GROWTH)}, or within ${percent(BY_HAND_TOLERANCE - 1)} of the hand-written Map's growth)`,
+      measured: `${times(growth)} (${cost(most)} vs ${cost(fewest)}; hand-written Map: ${byHand === undefined ? "—" : times(byHand)})`,
+      met: growth <= Math.max(MAX_TARGETED_GROWTH, (byHand ?? 0) * BY_HAND_TOLERANCE),
     });
   }
   return checks;

@@ -19,6 +19,8 @@ export interface ServerOptions {
   nodeOptions?: string[];
   /** Where a Redis contender shares its events. */
   redis?: RedisTarget;
+  /** Run the contender's per-user form (the targeted scenario). */
+  targeted?: boolean;
 }
 
 const POLL_MS = 20;
@@ -36,6 +38,7 @@ export async function withServer<T>(
   const args = [
     contender,
     ...(options.trackSockets === true ? ["--track-sockets"] : []),
+    ...(options.targeted === true ? ["--targeted"] : []),
     ...(options.redis === undefined ? [] : [`--redis-url=${options.redis.url}`, `--redis-key=${options.redis.key}`]),
   ];
   const { child, ready } = await RpcChild.start<ServerApi, { port: number }>("./server/server.ts", args, [

@@ -14,6 +14,13 @@ export interface Contender {
    * own uses those, and the payload's `n` still says which event it is.
    */
   publish(payload: Payload, id: string): void;
+  /**
+   * Sends one event to the stream of one user only (the clients of the
+   * targeted scenario each ask as a user, `?user=N`). Only the contenders
+   * built for that scenario have it; their `publish` goes to topic `news`,
+   * which every user follows.
+   */
+  publishTo?(payload: Payload, id: string, user: string): void;
   /** How many clients would receive a publish now. */
   clients(): number;
 }

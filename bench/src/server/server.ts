@@ -3,7 +3,7 @@
  * port the system picks, driven by the orchestrator over IPC. Each run gets
  * a fresh one, so no contender inherits another's heap, JIT state or sockets.
  *
- * Usage: server.ts <contender> [--track-sockets] [--redis-url=URL --redis-key=KEY]
+ * Usage: server.ts <contender> [--track-sockets] [--targeted] [--redis-url=URL --redis-key=KEY]
  */
 import express from "express";
 import http from "node:http";
@@ -21,15 +21,23 @@ export interface BurstArgs {
   /** The id of the first event; the rest follow in order. */
   firstId: number;
   events: number;
-  /** Events published in one go; each burst is its own macrotask. */
+  /** Publishes made in one go; each burst is its own macrotask. */
   burstSize: number;
   payloadBytes: number;
+  /**
+   * When set, each event goes to users 0 to `users - 1` one by one, each
+   * publish to one user only, in a fresh random order per event; its id
+   * for user N is `<id>@N`.
+   */
+  users?: number;
 }
 
-/** When a burst began and when its last event was handed to the contender. */
+/** When a burst began and when its last publish was handed to the contender, and what it cost. */
 export interface BurstReport {
   startedAt: number;
   publishedAt: number;
+  /** The server process's CPU time (user + system) from the first publish until the last burst's writes were done. */
+  cpuMs: number;
 }
 
 /** Arguments of {@link ServerApi.steady}. */
@@ -71,6 +79,7 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     "track-sockets": { type: "boolean", default: false },
+    targeted: { type: "boolean", default: false },
     "redis-url": { type: "string" },
     "redis-key": { type: "string" },
   },
@@ -79,7 +88,11 @@ const name = positionals[0];
 if (name === undefined || !isServerContenderName(name)) throw new Error(`unknown contender ${JSON.stringify(name)}`);
 const redisUrl = flags["redis-url"];
 const redisKey = flags["redis-key"];
-const contender = await loadContender(name, redisUrl === undefined || redisKey === undefined ? undefined : { url: redisUrl, key: redisKey });
+const contender = await loadContender(
+  name,
+  redisUrl === undefined || redisKey === undefined ? undefined : { url: redisUrl, key: redisKey },
+  flags.targeted === true,
+);
 
 const app = express();
 app.get("/events", ...contender.handlers);
@@ -105,6 +118,42 @@ function sampleQueue(): void {
   if (queued > peakQueuedBytes) peakQueuedBytes = queued;
 }
 
+/** Users 0 to `users - 1` in a random order (Fisher–Yates), as strings, for one event of a targeted burst. */
+function shuffledUsers(users: number): string[] {
+  const order = Array.from({ length: users }, (_, i) => String(i));
+  for (let i = users - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** The publishes of a burst, by number: each event to everyone, or with `users`, to each user in turn. */
+function publishesOf({ firstId, events, payloadBytes, users }: BurstArgs): { count: number; publish: (i: number) => void } {
+  if (users === undefined) {
+    return { count: events, publish: (i) => contender.publish(makePayload(payloadBytes, firstId + i), String(firstId + i)) };
+  }
+  const { publishTo } = contender;
+  if (publishTo === undefined) throw new Error(`${name} was not started with --targeted`);
+  // Drawn before the clock starts: the order is the bench's work, not the contender's.
+  const orders = Array.from({ length: events }, () => shuffledUsers(users));
+  const publish = (i: number): void => {
+    const event = Math.floor(i / users);
+    const user = orders[event]![i % users]!;
+    const id = firstId + event;
+    publishTo.call(contender, makePayload(payloadBytes, id), `${id}@${user}`, user);
+  };
+  return { count: events * users, publish };
+}
+
+/** Publishes `publish(i)` for i from 0 to `count - 1`, `burstSize` of them per macrotask. */
+async function inBursts(count: number, burstSize: number, publish: (i: number) => void): Promise<void> {
+  for (let i = 0; i < count; ) {
+    for (const end = Math.min(count, i + burstSize); i < end; i += 1) publish(i);
+    await nextMacrotask();
+  }
+}
+
 async function collectGarbage(): Promise<void> {
   const gc = globalThis.gc;
   if (gc === undefined) throw new Error("the server must run with --expose-gc");
@@ -119,18 +168,13 @@ async function collectGarbage(): Promise<void> {
 const api: ServerApi = {
   clients: () => contender.clients(),
 
-  async burst({ firstId, events, burstSize, payloadBytes }) {
+  async burst(args) {
+    const { count, publish } = publishesOf(args);
     const startedAt = wallClockMs();
-    const lastId = firstId + events - 1;
-    let id = firstId;
-    while (id <= lastId) {
-      for (let i = 0; i < burstSize && id <= lastId; i += 1) {
-        contender.publish(makePayload(payloadBytes, id), String(id));
-        id += 1;
-      }
-      await nextMacrotask();
-    }
-    return { startedAt, publishedAt: wallClockMs() };
+    const cpu = process.cpuUsage();
+    await inBursts(count, args.burstSize, publish);
+    const { user, system } = process.cpuUsage(cpu);
+    return { startedAt, publishedAt: wallClockMs(), cpuMs: (user + system) / 1000 };
   },
 
   async steady({ events, perSecond, payloadBytes }) {

@@ -218,11 +218,13 @@ interface Subscription<Position> {
   /**
    * The store position of the last event it was given or passed over while
    * catching up; live, events up to it are skipped, and it is dropped once
-   * an event past it arrives.
+   * an event past it that can be meant for it arrives.
    */
   cursor: Position | undefined;
   /** The pass that last found it named by a targeted event (see `Batch.run`). */
   touchedBy: number;
+  /** The indices, in the batch of pass `touchedBy`, of the events that name it, in order. */
+  named: number[];
 }
 
 const SUBSCRIBE_OPTIONS = ["topics", "filter"];
@@ -244,6 +246,12 @@ function reaches<Position>(subscription: Subscription<Position>, event: BatchEve
   if (own === undefined) return false;
   for (const topic of topics) if (own.has(topic)) return true;
   return false;
+}
+
+function sameEvents(a: readonly PreparedEvent[], b: readonly PreparedEvent[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -284,6 +292,8 @@ export function createChannelEngine<Position>(
     readonly events: BatchEvent<Position>[] = [];
     /** The sequence number of `events[0]`. */
     readonly firstSeq: number;
+    /** The indices of the events for everyone (notices included), in order. */
+    readonly #untargetedAt: number[] = [];
     #untargeted = 0;
     // A notice names a different event for each subscriber: no shared chunk then.
     #notice = false;
@@ -300,7 +310,9 @@ export function createChannelEngine<Position>(
     add(event: BatchEvent<Position>): void {
       this.events.push(event);
       if (event.notice) this.#notice = true;
-      else if (event.topics === undefined && event.prepared !== undefined) this.#untargeted += 1;
+      if (event.topics !== undefined) return;
+      this.#untargetedAt.push(this.events.length - 1);
+      if (!event.notice && event.prepared !== undefined) this.#untargeted += 1;
     }
 
     /** The untargeted events as one chunk, made once for every subscriber no topic of the batch names. */
@@ -321,15 +333,20 @@ export function createChannelEngine<Position>(
       // and when every event is targeted, only they are visited at all. A
       // publish to one user costs that user's subscribers, not the channel's.
       const touched: Subscription<Position>[] = [];
-      for (const event of this.events) {
-        if (event.topics === undefined) continue;
-        for (const topic of event.topics) {
+      for (let i = 0; i < this.events.length; i += 1) {
+        const { topics } = this.events[i]!;
+        if (topics === undefined) continue;
+        for (const topic of topics) {
           const members = byTopic.get(topic);
           if (members === undefined) continue;
           for (const subscription of members) {
-            if (subscription.touchedBy === pass) continue;
-            subscription.touchedBy = pass;
-            touched.push(subscription);
+            if (subscription.touchedBy !== pass) {
+              subscription.touchedBy = pass;
+              subscription.named = [i];
+              touched.push(subscription);
+            } else if (subscription.named.at(-1) !== i) {
+              subscription.named.push(i);
+            }
           }
         }
       }
@@ -340,12 +357,13 @@ export function createChannelEngine<Position>(
         for (const subscription of subscriptions.values()) this.#give(subscription, pass);
       }
       this.#shared = undefined;
+      forgetJoin();
     }
 
     #give(subscription: Subscription<Position>, pass: number): void {
       const { phase } = subscription;
       if (phase.kind === "catching-up") {
-        hold(subscription, phase, this.events);
+        hold(subscription, phase, this.#meantFor(subscription, pass, 0));
         return;
       }
       if (subscription.seenSeq >= this.lastSeq) return;
@@ -366,7 +384,26 @@ export function createChannelEngine<Position>(
       const from = Math.max(0, subscription.seenSeq + 1 - this.firstSeq);
       // Marked first: a send may run re-entrant passes, which must find nothing owed.
       subscription.seenSeq = this.lastSeq;
-      deliverEach(subscription, this.events, from);
+      deliverEach(subscription, this.#meantFor(subscription, pass, from));
+    }
+
+    /**
+     * The events from index `from` on that can be meant for a subscriber:
+     * those for everyone and those that name it. So it costs what it gets,
+     * not the batch: a tick that publishes to 10,000 users one by one must
+     * not look at 10,000 events for each of them.
+     */
+    #meantFor(subscription: Subscription<Position>, pass: number, from: number): readonly BatchEvent<Position>[] {
+      const untargeted = this.#untargetedAt;
+      if (untargeted.length === this.events.length) return from === 0 ? this.events : this.events.slice(from);
+      const named = subscription.touchedBy === pass ? subscription.named : [];
+      const events: BatchEvent<Position>[] = [];
+      // Two ascending lists of indices, never the same index in both: merged in order.
+      for (let u = 0, n = 0; u < untargeted.length || n < named.length; ) {
+        const i = n === named.length || (u < untargeted.length && untargeted[u]! < named[n]!) ? untargeted[u++]! : named[n++]!;
+        if (i >= from) events.push(this.events[i]!);
+      }
+      return events;
     }
   }
 
@@ -387,13 +424,33 @@ export function createChannelEngine<Position>(
     }
   }
 
-  /** Gives a subscriber the events of `events` from index `from` that are meant for it, as one chunk. */
-  function deliverEach(subscription: Subscription<Position>, events: readonly BatchEvent<Position>[], from: number): void {
+  // The last join deliverEach made. The subscribers a pass reaches alike
+  // (every follower of `news`) get equal lists one after another, and one
+  // join, encoded once, serves them all, as the shared chunk does for
+  // untargeted events: not a join and an encoding per subscriber.
+  let lastChosen: readonly PreparedEvent[] = [];
+  let lastJoined: PreparedEvent | undefined;
+
+  function join(chosen: PreparedEvent[]): PreparedEvent {
+    if (lastJoined === undefined || !sameEvents(chosen, lastChosen)) {
+      lastChosen = chosen;
+      lastJoined = joinPreparedEvents(chosen);
+    }
+    return lastJoined;
+  }
+
+  /** Drops the last join, so it holds no memory between passes. */
+  function forgetJoin(): void {
+    lastChosen = [];
+    lastJoined = undefined;
+  }
+
+  /** Gives a subscriber the events of `events` that are meant for it, as one chunk. */
+  function deliverEach(subscription: Subscription<Position>, events: readonly BatchEvent<Position>[]): void {
     const chosen: PreparedEvent[] = [];
     let failure: { error: unknown } | undefined;
     let resetOwed = false;
-    for (let i = from; i < events.length; i += 1) {
-      const event = events[i]!;
+    for (const event of events) {
       if (event.notice) {
         resetOwed = true;
         continue;
@@ -420,7 +477,7 @@ export function createChannelEngine<Position>(
     }
     if (resetOwed && failure === undefined) chosen.push(resetNaming(""));
     // What the filter took before it threw still goes out, as the stream's last words.
-    if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : joinPreparedEvents(chosen));
+    if (chosen.length > 0) send(subscription, chosen.length === 1 ? chosen[0]! : join(chosen));
     if (failure !== undefined) fail(subscription, failure.error);
   }
 
@@ -733,7 +790,8 @@ export function createChannelEngine<Position>(
     // replay already gave (it may have read ahead of the live feed) by the
     // cursor, which they drop once past it.
     subscription.seenSeq = passedSeq;
-    if (fresh.length > 0) deliverEach(subscription, fresh, 0);
+    if (fresh.length > 0) deliverEach(subscription, fresh);
+    forgetJoin();
   }
 
   const engine: ChannelEngine<Position> = {
@@ -775,16 +833,17 @@ export function createChannelEngine<Position>(
         seenSeq: receivedSeq,
         cursor: undefined,
         touchedBy: 0,
+        named: [],
       };
       signal.addEventListener("abort", onAbort);
       subscriptions.set(signal, subscription);
       index(subscription);
-      const join = !replay && lastEventId === undefined ? joinPoint(subscription) : undefined;
-      if (join !== undefined) {
+      const joinAt = !replay && lastEventId === undefined ? joinPoint(subscription) : undefined;
+      if (joinAt !== undefined) {
         // Tell a new client where it joined, without firing an event: if it
         // drops before the next event, it still resumes from here. Only at
         // an event meant for it: the newest event may be another user's.
-        if (joinBlock?.id !== join.id) joinBlock = prepareLastEventId(join.id);
+        if (joinBlock?.id !== joinAt.id) joinBlock = prepareLastEventId(joinAt.id);
         if (!send(subscription, joinBlock)) return () => {};
       }
       // Whatever the stream throws on the way (a controller of the app's

@@ -1,4 +1,4 @@
-import { createChannel, createSession } from "better-sse";
+import { createChannel, createSession, type DefaultChannelState } from "better-sse";
 import type { Contender } from "../contender.js";
 
 /**
@@ -16,6 +16,29 @@ export function createBetterSse(): Contender {
     ],
     publish(payload, id) {
       channel.broadcast(payload, "message", { eventId: id });
+    },
+    clients: () => channel.sessionCount,
+  };
+}
+
+/**
+ * better-sse's way to reach some sessions of a channel: each session keeps
+ * its user in its `state`, and an event for one user is a `broadcast` with
+ * a `filter` that picks that user's session; `news` is a plain `broadcast`.
+ */
+export function createBetterSseFilter(): Contender {
+  const channel = createChannel<DefaultChannelState, { user: string }>();
+  return {
+    handlers: [
+      async (req, res) => {
+        channel.register(await createSession(req, res, { state: { user: String(req.query.user) } }));
+      },
+    ],
+    publish(payload, id) {
+      channel.broadcast(payload, "message", { eventId: id });
+    },
+    publishTo(payload, id, user) {
+      channel.broadcast(payload, "message", { eventId: id, filter: (session) => session.state.user === user });
     },
     clients: () => channel.sessionCount,
   };
