@@ -65,6 +65,11 @@ export interface EventStream {
   /** The events not yet taken, then each as it arrives, until the stream ends; a wait past the timeout throws. */
   readonly events: AsyncIterable<ServerSentEvent>;
   /**
+   * Every event received so far, taken or not, oldest first (a copy): for
+   * asserting what has, or has not, arrived without waiting or taking.
+   */
+  readonly received: readonly ServerSentEvent[];
+  /**
    * What a browser would send back as `Last-Event-ID` now: the last id the
    * stream set (id-only blocks too), else the `Last-Event-ID` sent, else "".
    */
@@ -254,6 +259,10 @@ class OpenStream implements EventStream {
 
   get retry(): number | undefined {
     return this.#parser.retry;
+  }
+
+  get received(): readonly ServerSentEvent[] {
+    return this.#received.slice();
   }
 
   get ended(): boolean {

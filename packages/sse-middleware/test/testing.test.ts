@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse } from "sse-middleware";
-import { openEventStream, type EventStream } from "sse-middleware/testing";
+import { openEventStream, type EventStream, type ServerSentEvent } from "sse-middleware/testing";
 import { selfSignedCertificate, withSse } from "sse-testkit/http";
 
 const run = promisify(execFile);
@@ -139,6 +139,26 @@ describe("openEventStream", () => {
     const three = await open(app, "/three");
     await expect(three.takeUntil((event) => event.data === "never")).rejects.toThrow(/the stream ended while waiting for an event takeUntil\(\) accepts \(3 there/);
     await expect(stream.takeUntil("end" as never)).rejects.toThrow(/takeUntil\(\) predicate must be a function, got "end"/);
+  });
+
+  it("tells every event received so far, taken or not, without waiting or taking", async () => {
+    const { app, news } = newsApp();
+    const stream = await open(app, "/news");
+    expect(stream.received).toEqual([]);
+    for (const data of ["a", "b", "c"]) news.publish(data);
+    await stream.takeUntil((event) => event.data === "a");
+    await expect.poll(() => stream.received.length).toBe(3);
+    expect(stream.received).toEqual([
+      { event: "message", data: "a", id: "1" },
+      { event: "message", data: "b", id: "2" },
+      { event: "message", data: "c", id: "3" },
+    ]);
+    // A copy: changing it changes nothing the stream holds, and reading it took nothing.
+    (stream.received as ServerSentEvent[]).length = 0;
+    expect(stream.received).toHaveLength(3);
+    expect(await stream.next()).toMatchObject({ data: "b" });
+    await stream.close();
+    expect(stream.received.map((event) => event.data)).toEqual(["a", "b", "c"]);
   });
 
   it("tells the last event id an id-only block set, with no event fired", async () => {
