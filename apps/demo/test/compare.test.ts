@@ -1,4 +1,6 @@
+import type http from "node:http";
 import { describe, expect, it } from "vitest";
+import { openEventStream } from "sse-middleware/testing";
 import type { DemoOptions } from "../src/app.js";
 import type { Tick } from "../src/clock.js";
 import type { CompareRun } from "../src/compare.js";
@@ -23,15 +25,12 @@ async function getTicks(url: string): Promise<Tick[]> {
   return (await response.json()) as Tick[];
 }
 
-/** Reads a whole SSE response and returns its events' ids and data. */
-async function readStream(url: string, lastEventId?: string): Promise<{ status: number; events: Tick[] }> {
-  const response = await fetch(url, { headers: lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId } });
-  const text = await response.text();
-  const events = [...text.matchAll(/^id: (\d+)\ndata: (\d+)\n\n/gm)].map((match) => ({
-    id: Number(match[1]),
-    producedAt: Number(match[2]),
-  }));
-  return { status: response.status, events };
+/** Reads a whole SSE response of `server`, as a browser would, and returns its events as ticks. */
+async function readStream(server: http.Server, path: string, lastEventId?: string): Promise<{ status: number; events: Tick[] }> {
+  const stream = await openEventStream(server, path, { headers: lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId } });
+  const events: Tick[] = [];
+  for await (const event of stream.events) events.push({ id: Number(event.id), producedAt: Number(event.data) });
+  return { status: stream.status, events };
 }
 
 describe("the demo's /compare endpoints, over one clock per run", () => {
@@ -44,9 +43,10 @@ describe("the demo's /compare endpoints, over one clock per run", () => {
   });
 
   it("gives polling, long polling and SSE the very same ticks", async () => {
-    const base = await start({ ticks: 3, intervalMs: 20 });
+    const demo = await startDemo({ ticks: 3, intervalMs: 20 });
+    const base = `${demo.url}/compare`;
     const { run } = await newRun(base);
-    const streamed = readStream(`${base}/sse?run=${run}`);
+    const streamed = readStream(demo.server, `/compare/sse?run=${run}`);
     const longPolled: Tick[] = [];
     while (longPolled.length < 3) {
       longPolled.push(...(await getTicks(`${base}/long-poll?run=${run}&after=${longPolled.length}`)));
@@ -77,11 +77,11 @@ describe("the demo's /compare endpoints, over one clock per run", () => {
   });
 
   it("resumes the stream after Last-Event-ID, and answers 204 once it has them all", async () => {
-    const base = await start({ ticks: 3, intervalMs: 10 });
-    const { run } = await newRun(base);
-    const resumed = await readStream(`${base}/sse?run=${run}`, "1");
+    const demo = await startDemo({ ticks: 3, intervalMs: 10 });
+    const { run } = await newRun(`${demo.url}/compare`);
+    const resumed = await readStream(demo.server, `/compare/sse?run=${run}`, "1");
     expect(resumed.events.map((tick) => tick.id)).toEqual([2, 3]);
-    expect((await readStream(`${base}/sse?run=${run}`, "3")).status).toBe(204);
+    expect((await readStream(demo.server, `/compare/sse?run=${run}`, "3")).status).toBe(204);
   });
 
   it("answers 404 for a run it does not know and 400 for an `after` that is not a tick", async () => {

@@ -36,7 +36,7 @@ export interface OpenEventStreamOptions {
   headers?: Record<string, string>;
   /**
    * Longest wait, in ms, for the response's headers and for each call of
-   * `next()` or `take()`; past it the call rejects with what arrived so far.
+   * `next()`, `take()` or `takeUntil()`; past it the call rejects with what arrived so far.
    * Default 5000, below the default timeouts of vitest, jest and node:test's
    * own limits, so the message is this one.
    */
@@ -56,8 +56,19 @@ export interface EventStream {
   next(): Promise<ServerSentEvent>;
   /** The next `count` events, with one timeout for them all; rejects as `next()` does. */
   take(count: number): Promise<ServerSentEvent[]>;
+  /**
+   * The events not yet taken up to and including the first for which
+   * `predicate` holds (such as a marker event), with one timeout for them
+   * all; rejects as `next()` does, or with the error `predicate` throws.
+   */
+  takeUntil(predicate: (event: ServerSentEvent) => boolean): Promise<ServerSentEvent[]>;
   /** The events not yet taken, then each as it arrives, until the stream ends; a wait past the timeout throws. */
   readonly events: AsyncIterable<ServerSentEvent>;
+  /**
+   * Every event received so far, taken or not, oldest first (a copy): for
+   * asserting what has, or has not, arrived without waiting or taking.
+   */
+  readonly received: readonly ServerSentEvent[];
   /**
    * What a browser would send back as `Last-Event-ID` now: the last id the
    * stream set (id-only blocks too), else the `Last-Event-ID` sent, else "".
@@ -250,6 +261,10 @@ class OpenStream implements EventStream {
     return this.#parser.retry;
   }
 
+  get received(): readonly ServerSentEvent[] {
+    return this.#received.slice();
+  }
+
   get ended(): boolean {
     return this.#ended;
   }
@@ -283,6 +298,19 @@ class OpenStream implements EventStream {
     return this.#queue(count, true);
   }
 
+  async takeUntil(predicate: (event: ServerSentEvent) => boolean): Promise<ServerSentEvent[]> {
+    if (typeof predicate !== "function") throw new TypeError(`takeUntil() predicate must be a function, got ${describeValue(predicate)}`);
+    // Where the search goes on: each event is tested once, however often the waiter wakes.
+    let scanned: number | undefined;
+    return this.#queue(() => {
+      scanned ??= this.#taken;
+      for (; scanned < this.#received.length; scanned += 1) {
+        if (predicate(this.#received[scanned]!)) return scanned + 1 - this.#taken;
+      }
+      return undefined;
+    }, true);
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       // The client first, then the server it talked to.
@@ -297,24 +325,34 @@ class OpenStream implements EventStream {
     this.#wake?.();
   }
 
-  // Waits its turn, then for `count` events; at the end of the stream it
-  // rejects (`strict`) or returns what is left.
-  #queue(count: number, strict: boolean): Promise<ServerSentEvent[]> {
+  // Waits its turn, then for `count` events (or as many as `count()` says,
+  // once it says); at the end of the stream it rejects (`strict`) or
+  // returns what is left.
+  #queue(count: number | (() => number | undefined), strict: boolean): Promise<ServerSentEvent[]> {
     const turn = this.#turn.then(() => this.#waitFor(count, strict));
     this.#turn = turn.catch(() => {});
     return turn;
   }
 
-  #waitFor(count: number, strict: boolean): Promise<ServerSentEvent[]> {
+  #waitFor(count: number | (() => number | undefined), strict: boolean): Promise<ServerSentEvent[]> {
+    const wanted = typeof count === "function" ? undefined : count;
     return new Promise((resolve, reject) => {
       const settle = (): boolean => {
         const available = this.#received.length - this.#taken;
-        if (available < count && !this.#ended) return false;
-        if (available < count && strict) {
-          reject(new Error(this.#report(`the stream ended`, count)));
+        let needed: number | undefined;
+        try {
+          needed = typeof count === "function" ? count() : count;
+        } catch (error) {
+          reject(error);
           return true;
         }
-        const taken = this.#received.slice(this.#taken, this.#taken + count);
+        const short = needed === undefined || available < needed;
+        if (short && !this.#ended) return false;
+        if (short && strict) {
+          reject(new Error(this.#report(`the stream ended`, wanted)));
+          return true;
+        }
+        const taken = this.#received.slice(this.#taken, this.#taken + (needed ?? available));
         this.#taken += taken.length;
         resolve(taken);
         return true;
@@ -322,7 +360,7 @@ class OpenStream implements EventStream {
       if (settle()) return;
       const timer = setTimeout(() => {
         this.#wake = undefined;
-        reject(new Error(this.#report(`no event within ${this.#timeout} ms`, count)));
+        reject(new Error(this.#report(`no event within ${this.#timeout} ms`, wanted)));
       }, this.#timeout);
       this.#wake = () => {
         if (!settle()) return;
@@ -332,9 +370,15 @@ class OpenStream implements EventStream {
     });
   }
 
-  #report(what: string, count: number): string {
+  // `count` undefined: takeUntil()'s wait, for an event that matches.
+  #report(what: string, count: number | undefined): string {
     const available = this.#received.length - this.#taken;
-    const wanted = count === 1 ? "the next event" : `${count} events (${available} there)`;
+    const wanted =
+      count === undefined
+        ? `an event takeUntil() accepts (${available} there, none accepted)`
+        : count === 1
+          ? "the next event"
+          : `${count} events (${available} there)`;
     return [
       `openEventStream: ${what} while waiting for ${wanted} of ${this.#describe} (status ${this.status}).`,
       `Events received so far (${this.#received.length}, ${this.#taken} taken): ${JSON.stringify(this.#received.slice(-20))}`,

@@ -267,7 +267,9 @@ describe("one write per connection per tick", () => {
 
 describe("one pass per tick", () => {
   /** A server whose handler gives the test each subscriber's controller; resolves with the first one. */
-  async function oneSubscriber(subscribe: (sse: SseController) => void): Promise<{ url: string; controller: () => Promise<SseController> }> {
+  async function oneSubscriber(
+    subscribe: (sse: SseController) => void,
+  ): Promise<{ url: string; open: () => Promise<EventStream>; controller: () => Promise<SseController> }> {
     let controller: SseController | undefined;
     const app = express();
     app.get("/events", sse(), (_req, res) => {
@@ -275,8 +277,15 @@ describe("one pass per tick", () => {
       subscribe(res.sse);
     });
     server = await listen(app);
+    const { server: listening } = server;
     return {
       url: `${server.url}/events`,
+      // Opens the route as a browser would (sse-middleware/testing).
+      open: async () => {
+        const stream = await openEventStream(listening, "/events");
+        streams.push(stream);
+        return stream;
+      },
       controller: () =>
         new Promise((resolve) => {
           const poll = () => (controller ? resolve(controller) : setImmediate(poll));
@@ -288,19 +297,22 @@ describe("one pass per tick", () => {
   it("keeps the order of publishing across two channels a stream is subscribed to", async () => {
     const news = createChannel();
     const alerts = createChannel();
-    const { url, controller } = await oneSubscriber((stream) => {
+    const { open, controller } = await oneSubscriber((stream) => {
       news.subscribe(stream);
       alerts.subscribe(stream);
     });
-    const client = await rawGet(url);
+    const client = await open();
     await controller();
     news.publish("n1", { event: "news" });
     alerts.publish("a1", { event: "alert" });
     news.publish("n2", { event: "news" });
     alerts.publish("a2", { event: "alert" });
-    const chunks = await client.waitForChunks((c) => c.join("").includes("a2"));
-    expect([...chunks.join("").matchAll(/^data: (.+)$/gm)].map((m) => m[1])).toEqual(["n1", "a1", "n2", "a2"]);
-    client.socket.destroy();
+    expect((await client.take(4)).map((e) => [e.event, e.data])).toEqual([
+      ["news", "n1"],
+      ["alert", "a1"],
+      ["news", "n2"],
+      ["alert", "a2"],
+    ]);
   });
 
   it("delivers what was published before a stream closes in the same tick", async () => {
@@ -330,36 +342,33 @@ describe("one pass per tick", () => {
   it("reads bufferedBytes without side effects: no event is delivered and no filter runs", async () => {
     const channel = createChannel();
     let filtered = 0;
-    const { url, controller } = await oneSubscriber((stream) =>
+    const { open, controller } = await oneSubscriber((stream) =>
       channel.subscribe(stream, { filter: () => (filtered += 1) > 0 }),
     );
-    const client = await request(url);
+    const client = await open();
     const stream = await controller();
     const before = stream.bufferedBytes;
     channel.publish("x".repeat(1000));
     expect(stream.bufferedBytes).toBe(before);
     expect(filtered).toBe(0);
     // The tick's pass delivers it.
-    await client.waitFor((t) => t.includes("x".repeat(1000)));
+    expect(await client.next()).toEqual({ event: "message", data: "x".repeat(1000), id: "1" });
     expect(filtered).toBe(1);
-    client.destroy();
   });
 
   it("delivers to a controller of its own making, which gets each event as it is published", async () => {
     const channel = createChannel();
-    const { url } = await oneSubscriber((stream) => {
+    const { open } = await oneSubscriber((stream) => {
       // A wrapper exposes the public controller only, as an application's own might.
       const wrapper = wrapController(stream);
       channel.subscribe(wrapper);
       stream.send("subscribed");
     });
-    const client = await request(url);
-    await client.waitFor((t) => t.includes("subscribed"));
+    const client = await open();
+    expect(await client.next()).toMatchObject({ data: "subscribed" });
     channel.publish("a");
     channel.publish("b");
-    await client.waitFor((t) => t.includes("data: b"));
-    expect(client.events.map((e) => e.data)).toEqual(["subscribed", "a", "b"]);
-    client.destroy();
+    expect((await client.take(2)).map((e) => e.data)).toEqual(["a", "b"]);
   });
 });
 

@@ -2,7 +2,8 @@ import express from "express";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel, sse, type Channel, type SseController } from "sse-middleware";
-import { aborted, listen, request, type RawStream, type TestServer } from "sse-testkit/http";
+import { openEventStream, type EventStream } from "sse-middleware/testing";
+import { aborted, listen, type TestServer } from "sse-testkit/http";
 
 // One server for every run; each run swaps in a fresh channel.
 let server: TestServer;
@@ -43,7 +44,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** What one connection of a client saw, and what the channel had published when it connected. */
 interface Connection {
   /** The client's side, once the response has arrived. */
-  stream: RawStream;
+  stream: EventStream;
   controller: SseController;
   lastIdAtConnect: number | undefined;
   publishedAtConnect: number;
@@ -53,6 +54,8 @@ interface Connection {
 // replays pause for the client to drain while publishing goes on.
 const LARGE = "x".repeat(40_000);
 const HUGE = "y".repeat(300_000);
+// The longest wait for a client to catch up: replays of huge events pace themselves to the client.
+const WAIT_MS = 20_000;
 
 /**
  * Connects. Resolves `subscribed` as soon as the server has subscribed the
@@ -73,7 +76,7 @@ function connect(lastId: number | undefined, published: () => number): {
       }),
   );
   const headers: Record<string, string> = lastId === undefined ? {} : { "Last-Event-ID": String(lastId) };
-  const streaming = request(`${server.url}/events`, { headers });
+  const streaming = openEventStream(server.server, "/events", { headers, timeout: WAIT_MS });
   const connection = subscribed.then(async () => {
     const controller = subscribers.at(-1)!;
     const stream = await streaming;
@@ -84,7 +87,8 @@ function connect(lastId: number | undefined, published: () => number): {
 
 function lastSeenId(connections: Connection[]): number | undefined {
   for (let i = connections.length - 1; i >= 0; i -= 1) {
-    const ids = connections[i]!.stream.events.filter((e) => e.event !== "reset");
+    // The events' own ids, not the stream's lastEventId: a join block's id is no event seen.
+    const ids = connections[i]!.stream.received.filter((e) => e.event !== "reset");
     if (ids.length > 0) return Number(ids.at(-1)!.id);
     if (connections[i]!.lastIdAtConnect !== undefined) return connections[i]!.lastIdAtConnect;
   }
@@ -101,7 +105,7 @@ function checkClient(connections: Connection[], history: number, published: numb
   let seen: number | undefined;
   for (const connection of connections) {
     let expected = seen === undefined ? connection.publishedAtConnect + 1 : seen + 1;
-    for (const event of connection.stream.events) {
+    for (const event of connection.stream.received) {
       if (event.event === "reset") {
         if (event.data === "") {
           // Nothing is kept (history 0): the client goes on with live events.
@@ -151,7 +155,7 @@ describe("replay is exact under any interleaving of publish, connect, disconnect
               await connectClient(s.client);
             } else if (s.kind === "disconnect" && open[s.client] !== undefined) {
               const connection = await open[s.client]!;
-              connection.stream.destroy();
+              await connection.stream.close();
               await aborted(connection.controller.signal);
               open[s.client] = undefined;
             }
@@ -167,7 +171,8 @@ describe("replay is exact under any interleaving of publish, connect, disconnect
               const behind = lastSeenId(connections[client]!) !== undefined || last.publishedAtConnect < published;
               if (!canCatchUp || !behind) break;
               try {
-                await last.stream.waitFor(() => lastSeenId(connections[client]!) === published);
+                const caughtUp = (): boolean => lastSeenId(connections[client]!) === published;
+                if (!caughtUp()) await last.stream.takeUntil(caughtUp);
                 break;
               } catch (error) {
                 // The server cut a client that fell too far behind; like
@@ -179,11 +184,11 @@ describe("replay is exact under any interleaving of publish, connect, disconnect
           }
           for (const clientConnections of connections) checkClient(clientConnections, history, published);
           stats.runs += 1;
-          stats.events += connections.flat().reduce((n, c) => n + c.stream.events.length, 0);
-          stats.resets += connections.flat().reduce((n, c) => n + c.stream.events.filter((e) => e.event === "reset").length, 0);
+          stats.events += connections.flat().reduce((n, c) => n + c.stream.received.length, 0);
+          stats.resets += connections.flat().reduce((n, c) => n + c.stream.received.filter((e) => e.event === "reset").length, 0);
           stats.reconnects += connections.filter((c) => c.length > 1).length;
         } finally {
-          for (const connection of await Promise.all(open)) connection?.stream.destroy();
+          await Promise.all((await Promise.all(open)).map((connection) => connection?.stream.close()));
           channel.close();
         }
       }),

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChannel, sse } from "sse-middleware";
-import { openEventStream, type EventStream } from "sse-middleware/testing";
+import { openEventStream, type EventStream, type ServerSentEvent } from "sse-middleware/testing";
 import { selfSignedCertificate, withSse } from "sse-testkit/http";
 
 const run = promisify(execFile);
@@ -101,6 +101,64 @@ describe("openEventStream", () => {
       await stream.close();
       expect(server.listening).toBe(false);
     }
+  });
+
+  it("takes the events up to a marker with takeUntil(), and fails with what came when the marker does not", async () => {
+    const { app, news } = newsApp();
+    const stream = await open(app, "/news", { timeout: 300 });
+    for (const data of ["a", "b", "end", "after"]) news.publish(data);
+    const until = await stream.takeUntil((event) => event.data === "end");
+    expect(until.map((event) => event.data)).toEqual(["a", "b", "end"]);
+    // Calls wait their turn: the next one starts after the marker.
+    expect(await stream.next()).toMatchObject({ data: "after" });
+    // Each event is looked at once, however many times the wait wakes.
+    const seen: string[] = [];
+    const waiting = stream.takeUntil((event) => {
+      seen.push(event.data);
+      return event.data === "stop";
+    });
+    news.publish("x");
+    await expect.poll(() => seen).toEqual(["x"]);
+    news.publish("y");
+    news.publish("stop");
+    expect((await waiting).map((event) => event.data)).toEqual(["x", "y", "stop"]);
+    expect(seen).toEqual(["x", "y", "stop"]);
+    // No marker in time: the message says so, and the events are still there.
+    news.publish("z");
+    await expect(stream.takeUntil((event) => event.data === "never")).rejects.toThrow(
+      /^openEventStream: no event within 300 ms while waiting for an event takeUntil\(\) accepts \(1 there, none accepted\) of GET \/news[\s\S]*"data":"z"/,
+    );
+    expect(await stream.next()).toMatchObject({ data: "z" });
+    // A predicate that throws rejects with its error; the stream ending first rejects as next() does.
+    news.publish("boom");
+    await expect(
+      stream.takeUntil(() => {
+        throw new Error("predicate bug");
+      }),
+    ).rejects.toThrow("predicate bug");
+    const three = await open(app, "/three");
+    await expect(three.takeUntil((event) => event.data === "never")).rejects.toThrow(/the stream ended while waiting for an event takeUntil\(\) accepts \(3 there/);
+    await expect(stream.takeUntil("end" as never)).rejects.toThrow(/takeUntil\(\) predicate must be a function, got "end"/);
+  });
+
+  it("tells every event received so far, taken or not, without waiting or taking", async () => {
+    const { app, news } = newsApp();
+    const stream = await open(app, "/news");
+    expect(stream.received).toEqual([]);
+    for (const data of ["a", "b", "c"]) news.publish(data);
+    await stream.takeUntil((event) => event.data === "a");
+    await expect.poll(() => stream.received.length).toBe(3);
+    expect(stream.received).toEqual([
+      { event: "message", data: "a", id: "1" },
+      { event: "message", data: "b", id: "2" },
+      { event: "message", data: "c", id: "3" },
+    ]);
+    // A copy: changing it changes nothing the stream holds, and reading it took nothing.
+    (stream.received as ServerSentEvent[]).length = 0;
+    expect(stream.received).toHaveLength(3);
+    expect(await stream.next()).toMatchObject({ data: "b" });
+    await stream.close();
+    expect(stream.received.map((event) => event.data)).toEqual(["a", "b", "c"]);
   });
 
   it("tells the last event id an id-only block set, with no event fired", async () => {

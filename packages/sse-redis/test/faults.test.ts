@@ -6,7 +6,7 @@ import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RedisChannel } from "sse-middleware-redis";
 import { delay, type RawStream } from "sse-testkit/http";
-import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
+import { connect, openClient, receivedId, startInstance, uniqueStream, type Instance } from "./instances.js";
 import { startRedisServer, type RedisServer } from "sse-testkit/redis-server";
 
 let servers: RedisServer[] = [];
@@ -83,30 +83,29 @@ describe("when Redis restarts", () => {
 
   it("without persistence, tells connected clients (reset) and goes on with the new stream, and resets clients resuming from the lost one", async () => {
     const { server, instances: [a] } = await setUp(false, 1);
-    const client = await connect(a!);
+    const client = await openClient(a!);
     const before = [await a!.channel.publish("e0"), await a!.channel.publish("e1")];
-    await received(client, before[1]!);
+    await receivedId(client, before[1]!);
 
     await server.stop();
     await server.start(); // empty: the stream is gone
     const after = await publishWhenBack(a!.channel, "e2");
-    await received(client, after);
+    await receivedId(client, after);
     // The stream it was reading is gone: it cannot tell what it missed.
-    expect(client.events.map((event) => [event.event, event.data])).toEqual([
-      [undefined, "e0"],
-      [undefined, "e1"],
+    expect(client.received.map((event) => [event.event, event.data])).toEqual([
+      ["message", "e0"],
+      ["message", "e1"],
       ["reset", after],
-      [undefined, "e2"],
+      ["message", "e2"],
     ]);
 
-    const resumed = await connect(a!, before[1]);
-    await received(resumed, after);
-    expect(resumed.events.map((event) => [event.event, event.data])).toEqual([
+    const resumed = await openClient(a!, before[1]);
+    await receivedId(resumed, after);
+    expect(resumed.received.map((event) => [event.event, event.data])).toEqual([
       ["reset", after],
-      [undefined, "e2"],
+      ["message", "e2"],
     ]);
-    client.destroy();
-    resumed.destroy();
+    await Promise.all([client.close(), resumed.close()]);
   });
 
   it("keeps a client that resumes while Redis is down connected, and replays to it once Redis is back", async () => {
@@ -131,9 +130,9 @@ describe("when Redis restarts", () => {
 describe("when the reader's connection is cut", () => {
   it("reconnects and reads on from the last id it saw: clients miss nothing", async () => {
     const { server, instances: [a, b] } = await setUp(false, 2);
-    const clients = [await connect(a!), await connect(b!)];
+    const clients = [await openClient(a!), await openClient(b!)];
     const ids = [await a!.channel.publish("e0")];
-    for (const client of clients) await received(client, ids[0]!);
+    for (const client of clients) await receivedId(client, ids[0]!);
 
     const admin = createClient({ url: server.url });
     await admin.connect();
@@ -151,9 +150,9 @@ describe("when the reader's connection is cut", () => {
       await admin.close();
     }
     for (const client of clients) {
-      await received(client, ids.at(-1)!);
-      expect(client.events.map((event) => event.id)).toEqual(ids);
-      client.destroy();
+      await receivedId(client, ids.at(-1)!);
+      expect(client.received.map((event) => event.id)).toEqual(ids);
+      await client.close();
     }
   });
 });

@@ -8,6 +8,7 @@ import express from "express";
 import { createClient } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { sse, type SseController, type SseOptions, type SubscribeOptions } from "sse-middleware";
+import { openEventStream, type EventStream, type ServerSentEvent } from "sse-middleware/testing";
 import { createRedisChannel, type RedisChannel, type RedisChannelOptions } from "sse-middleware-redis";
 import { Arrivals, listen, request, type RawStream, type TestServer } from "sse-testkit/http";
 
@@ -15,6 +16,8 @@ export interface Instance {
   readonly channel: RedisChannel;
   /** The stream endpoint: `GET` subscribes to the channel. */
   readonly url: string;
+  /** The HTTP server, listening. */
+  readonly server: TestServer["server"];
   /** Server-side controllers, in the order clients subscribed. */
   readonly controllers: SseController[];
   /** Resolves once `count` clients have subscribed to this instance in total. */
@@ -57,6 +60,7 @@ export async function startInstance(
   return {
     channel,
     url: `${server.url}/events`,
+    server: server.server,
     controllers: arrivals.items,
     subscribed: (count) => arrivals.atLeast(count),
     async close() {
@@ -75,14 +79,36 @@ export async function connect(instance: Instance, lastEventId?: string): Promise
   return client;
 }
 
-/** The data of the client's events that are not `reset`, in the order received. */
-export function dataOf(client: RawStream): string[] {
-  return client.events.filter((event) => event.event !== "reset").map((event) => event.data);
+// The longest wait for an event: Redis round trips on a loaded machine, inside the project's 20 s per test.
+const WAIT_MS = 15_000;
+
+/**
+ * Opens a client on an instance with sse-middleware/testing's client, which
+ * reads events as a browser does, and waits until the instance has subscribed it.
+ */
+export async function openClient(instance: Instance, lastEventId?: string): Promise<EventStream> {
+  const before = instance.controllers.length;
+  const headers: Record<string, string> = lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId };
+  const client = await openEventStream(instance.server, "/events", { headers, timeout: WAIT_MS });
+  await instance.subscribed(before + 1);
+  return client;
+}
+
+/** Resolves once `client` has received the event with this id, whether or not it was taken already. */
+export async function receivedId(client: EventStream, id: string): Promise<void> {
+  if (client.received.some((event) => event.id === id)) return;
+  await client.takeUntil((event) => event.id === id);
+}
+
+/** The data of the events that are not `reset`, in order. */
+export function dataOf(events: readonly ServerSentEvent[]): string[] {
+  return events.filter((event) => event.event !== "reset").map((event) => event.data);
 }
 
 /** Resolves once the client has received `count` events that are not `reset`. */
-export function waitForEvents(client: RawStream, count: number): Promise<unknown> {
-  return client.waitFor(() => client.events.filter((event) => event.event !== "reset").length >= count);
+export async function waitForEvents(client: EventStream, count: number): Promise<void> {
+  const enough = (): boolean => dataOf(client.received).length >= count;
+  if (!enough()) await client.takeUntil(enough);
 }
 
 /**

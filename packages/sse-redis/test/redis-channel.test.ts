@@ -6,7 +6,16 @@ import { createRedisChannel, type RedisChannel } from "sse-middleware-redis";
 import express from "express";
 import { sse } from "sse-middleware";
 import { aborted, listen, request } from "sse-testkit/http";
-import { connect, dataOf, startInstance, uniqueStream, waitForEvents, type Instance, useRedisClient } from "./instances.js";
+import {
+  connect,
+  dataOf,
+  openClient,
+  startInstance,
+  uniqueStream,
+  waitForEvents,
+  type Instance,
+  useRedisClient,
+} from "./instances.js";
 
 const redisUrl = inject("redisUrl");
 const redis = useRedisClient(redisUrl);
@@ -97,15 +106,15 @@ describe("subscribe", () => {
   it("replays the entries after Last-Event-ID, then goes live", async () => {
     const instance = await start();
     const ids = await publishAll(instance.channel, ["e1", "e2", "e3", "e4"]);
-    const client = await connect(instance, ids[1]);
+    const client = await openClient(instance, ids[1]);
     const e5 = await instance.channel.publish("e5");
     await waitForEvents(client, 3);
-    expect(client.events.map((e) => [e.id, e.data])).toEqual([
+    expect(client.received.map((e) => [e.id, e.data])).toEqual([
       [ids[2], "e3"],
       [ids[3], "e4"],
       [e5, "e5"],
     ]);
-    client.destroy();
+    await client.close();
   });
 
   it("replays nothing to a client that saw the newest event", async () => {
@@ -123,25 +132,26 @@ describe("subscribe", () => {
     const ids = await publishAll(instance.channel, Array.from({ length: 400 }, (_, i) => `e${i}`));
     const kept = ((await redis.xRange(stream, "-", "+")) ?? []).map((entry) => entry.id);
     expect(kept.length).toBeLessThan(400);
-    const client = await connect(instance, ids[0]);
+    const client = await openClient(instance, ids[0]);
     await waitForEvents(client, kept.length);
-    expect(client.events[0]).toMatchObject({ event: "reset", data: kept[0] });
-    expect(client.events.slice(1).map((e) => e.id)).toEqual(kept);
-    expect(dataOf(client)).toEqual(kept.map((id) => `e${ids.indexOf(id)}`));
-    client.destroy();
+    const received = client.received;
+    expect(received[0]).toMatchObject({ event: "reset", data: kept[0] });
+    expect(received.slice(1).map((e) => e.id)).toEqual(kept);
+    expect(dataOf(received)).toEqual(kept.map((id) => `e${ids.indexOf(id)}`));
+    await client.close();
   });
 
   it("sends event: reset for an id the stream never held, or that is not a stream id", async () => {
     const instance = await start();
     const [a] = await publishAll(instance.channel, ["a"]);
     for (const lastEventId of ["from-another-server", "5", "1-0", "99999999999999-0", "01-0"]) {
-      const client = await connect(instance, lastEventId);
-      await client.waitFor((t) => t.includes("data: a"));
-      expect(client.events.map((e) => [e.event, e.id, e.data]), lastEventId).toEqual([
-        ["reset", undefined, a],
-        [undefined, a, "a"],
+      const client = await openClient(instance, lastEventId);
+      // The reset sets no id: a browser still holds the one it sent.
+      expect(await client.take(2), lastEventId).toEqual([
+        { event: "reset", id: lastEventId, data: a },
+        { event: "message", id: a, data: "a" },
       ]);
-      client.destroy();
+      await client.close();
     }
   });
 
@@ -203,12 +213,12 @@ describe("subscribe", () => {
     await instance.channel.publish({ n: 1 }, { event: "x" });
     await instance.channel.publish({ n: 1 }, { event: "y" });
     await instance.channel.publish({ n: 0 }, { event: "y" });
-    const client = await connect(instance, "0-0");
+    const client = await openClient(instance, "0-0");
     await instance.channel.publish({ n: 2 }, { event: "x" });
     await instance.channel.publish({ n: 2 }, { event: "y" });
-    await client.waitFor((t) => t.includes('"n":2'));
-    expect(dataOf(client)).toEqual(['{"n":1}', '{"n":2}']);
-    client.destroy();
+    await client.takeUntil((event) => event.data.includes('"n":2'));
+    expect(dataOf(client.received)).toEqual(['{"n":1}', '{"n":2}']);
+    await client.close();
   });
 
   it("delivers entries other producers add with event and data fields, and skips entries without data", async () => {

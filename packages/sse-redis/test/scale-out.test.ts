@@ -3,9 +3,9 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import http from "node:http";
 import { createParser } from "eventsource-parser";
-import type { RawStream } from "sse-testkit/http";
+import type { EventStream } from "sse-middleware/testing";
 import { compareStreamIds } from "../src/stream-id.js";
-import { connect, startInstance, uniqueStream, type Instance } from "./instances.js";
+import { openClient, receivedId, startInstance, uniqueStream, type Instance } from "./instances.js";
 
 const redisUrl = inject("redisUrl");
 
@@ -21,28 +21,23 @@ async function startInstances(count: number, stream = uniqueStream()): Promise<I
   return started;
 }
 
-/** Resolves once the client has received the event with this id. */
-function received(client: RawStream, id: string): Promise<unknown> {
-  return client.waitFor(() => client.events.some((event) => event.id === id));
-}
-
-function idsOf(client: RawStream): (string | undefined)[] {
-  return client.events.map((event) => event.id);
+function idsOf(client: EventStream): string[] {
+  return client.received.map((event) => event.id);
 }
 
 describe("a channel across instances", () => {
   it("delivers what is published on one instance to clients of every instance", async () => {
     const [a, b] = await startInstances(2);
-    const clients = [await connect(a!), await connect(a!), await connect(b!), await connect(b!)];
+    const clients = [await openClient(a!), await openClient(a!), await openClient(b!), await openClient(b!)];
     const ids: string[] = [];
     for (let n = 0; n < 10; n += 1) ids.push(await (n % 2 === 0 ? a! : b!).channel.publish({ n }));
     for (const client of clients) {
-      await received(client, ids.at(-1)!);
+      await receivedId(client, ids.at(-1)!);
       expect(idsOf(client)).toEqual(ids);
-      expect(client.events.map((event) => JSON.parse(event.data) as { n: number })).toEqual(
+      expect(client.received.map((event) => JSON.parse(event.data) as { n: number })).toEqual(
         ids.map((_, n) => ({ n })),
       );
-      client.destroy();
+      await client.close();
     }
   });
 
@@ -52,47 +47,49 @@ describe("a channel across instances", () => {
     const publish = async (on: Instance, count: number): Promise<void> => {
       for (let n = 0; n < count; n += 1) ids.push(await on.channel.publish(`e${ids.length}`));
     };
-    const first = await connect(a!);
+    const first = await openClient(a!);
     await publish(a!, 5);
-    await received(first, ids[4]!);
-    first.destroy();
+    await receivedId(first, ids[4]!);
+    await first.close();
     await publish(b!, 5); // while the client is away
-    const second = await connect(b!, first.events.at(-1)!.id);
+    const second = await openClient(b!, first.lastEventId);
     await publish(a!, 5);
-    await received(second, ids[14]!);
+    await receivedId(second, ids[14]!);
     expect([...idsOf(first), ...idsOf(second)]).toEqual(ids);
-    expect(second.events.map((event) => event.data)).toEqual(ids.slice(5).map((_, n) => `e${n + 5}`));
-    second.destroy();
+    expect(second.received.map((event) => event.data)).toEqual(ids.slice(5).map((_, n) => `e${n + 5}`));
+    await second.close();
   });
 
   it("lets a client hop between instances while events keep coming, getting each exactly once, in order", async () => {
     const [a, b] = await startInstances(2);
     const total = 300;
     const ids: string[] = [];
-    const connections: RawStream[] = [await connect(a!)];
+    const connections: EventStream[] = [await openClient(a!)];
     const publishing = (async () => {
       for (let n = 0; n < total; n += 1) ids.push(await (n % 2 === 0 ? a! : b!).channel.publish(`e${n}`));
     })();
     for (let hop = 1; hop <= 8; hop += 1) {
       const current = connections.at(-1)!;
       // Leave after a few more events, wherever the publisher has got to.
-      const seen = current.events.length;
-      await current.waitFor(() => current.events.length >= seen + 5 || ids.length === total);
-      current.destroy();
-      const lastId = connections.flatMap((connection) => connection.events).at(-1)?.id;
-      connections.push(await connect(hop % 2 === 0 ? a! : b!, lastId));
+      const seen = current.received.length;
+      const leave = (): boolean => current.received.length >= seen + 5 || ids.length === total;
+      if (!leave()) await current.takeUntil(leave);
+      await current.close();
+      // What a browser sends back: the last id it saw, on this connection or before it.
+      const lastId = current.lastEventId;
+      connections.push(await openClient(hop % 2 === 0 ? a! : b!, lastId === "" ? undefined : lastId));
     }
     await publishing;
     const last = connections.at(-1)!;
-    await received(last, ids.at(-1)!);
+    await receivedId(last, ids.at(-1)!);
     expect(connections.flatMap(idsOf)).toEqual(ids);
-    last.destroy();
+    await last.close();
   });
 
   it("sends 1,000 events published over 3 instances to every client of every instance, each exactly once, in order", async () => {
     const trio = await startInstances(3);
-    const clients: RawStream[] = [];
-    for (const instance of trio) for (let n = 0; n < 3; n += 1) clients.push(await connect(instance));
+    const clients: EventStream[] = [];
+    for (const instance of trio) for (let n = 0; n < 3; n += 1) clients.push(await openClient(instance));
     const ids: string[] = [];
     const published = new Map<string, string>();
     for (let batch = 0; batch < 10; batch += 1) {
@@ -111,10 +108,10 @@ describe("a channel across instances", () => {
     ids.sort(compareStreamIds);
     expect(new Set(ids).size).toBe(1000);
     for (const client of clients) {
-      await received(client, ids.at(-1)!);
+      await receivedId(client, ids.at(-1)!);
       expect(idsOf(client)).toEqual(ids);
-      expect(client.events.map((event) => event.data)).toEqual(ids.map((id) => published.get(id)));
-      client.destroy();
+      expect(client.received.map((event) => event.data)).toEqual(ids.map((id) => published.get(id)));
+      await client.close();
     }
   });
 
@@ -127,19 +124,19 @@ describe("a channel across instances", () => {
     const publishing = (async () => {
       for (let n = 200; n < 500; n += 1) ids.push(await a!.channel.publish(payload(n)));
     })();
-    const resumed: { client: RawStream; lastEventId: string }[] = [];
+    const resumed: { client: EventStream; lastEventId: string }[] = [];
     for (let k = 0; k < 12; k += 1) {
       // Resume points spread over the history, taken while publishing goes on.
       const lastEventId = ids[Math.floor((ids.length - 1) * (k / 12))]!;
-      resumed.push({ client: await connect(b!, lastEventId), lastEventId });
+      resumed.push({ client: await openClient(b!, lastEventId), lastEventId });
     }
     await publishing;
     for (const { client, lastEventId } of resumed) {
-      await received(client, ids.at(-1)!);
+      await receivedId(client, ids.at(-1)!);
       const expected = ids.filter((id) => compareStreamIds(id, lastEventId) > 0);
       expect(idsOf(client)).toEqual(expected);
-      expect(client.events.map((event) => event.data)).toEqual(expected.map((id) => payload(ids.indexOf(id))));
-      client.destroy();
+      expect(client.received.map((event) => event.data)).toEqual(expected.map((id) => payload(ids.indexOf(id))));
+      await client.close();
     }
   });
 
